@@ -1,0 +1,30 @@
+"""Dates and amounts written the customer's way: one helper each, used by pages, PDFs and e-mails."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+from django.utils import translation
+
+from returns.money import round_money
+
+# Babel locales for the portal's languages (Django says "nb", Babel "nb_NO").
+BABEL_LOCALES = {"en": "en_IE", "sv": "sv_SE", "fi": "fi_FI", "nb": "nb_NO", "da": "da_DK"}
+
+
+def _locale(language: str | None) -> str:
+    language = (language or translation.get_language() or "en")[:2]
+    return BABEL_LOCALES.get("nb" if language == "no" else language, "en_IE")
+
+
+def format_money(amount: Decimal, currency: str, language: str | None = None) -> str:
+    """``1 234,50 kr`` in Swedish, ``€1,234.50`` in English."""
+    return format_currency(round_money(amount, currency), currency, locale=_locale(language))
+
+
+def format_day(day: dt.date, language: str | None = None) -> str:
+    """``23 november 2026`` in Swedish, ``23 November 2026`` in English."""
+    return format_date(day, format="long", locale=_locale(language))

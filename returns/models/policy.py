@@ -1,0 +1,169 @@
+"""The merchant's return policy and the coded return reasons, both edited in the admin."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from returns.models.catalog import Category, Product, money_field
+from returns.money import ZERO, Currency
+from returns.policy import ExtensionRule
+
+EU_WITHDRAWAL_DAYS = 14  # Directive 2011/83/EU, art. 9 and 13: the floor for the window and the refund deadline.
+
+
+class ReturnMethod(models.TextChoices):
+    LABEL = "label", _("Printable label")
+    QR_DROPOFF = "qr", _("QR code at a drop-off point")
+    PICKUP = "pickup", _("Home pickup")
+    STORE = "store", _("Return in a store")
+
+
+class Resolution(models.TextChoices):
+    REFUND = "refund", _("Refund to the original payment")
+    STORE_CREDIT = "store_credit", _("Store credit")
+    EXCHANGE = "exchange", _("Exchange for another size or colour")
+    REPAIR = "repair", _("Repair or replacement")
+
+
+class ReturnPolicy(models.Model):
+    """One policy is active at a time; the portal reads it on every request."""
+
+    name = models.CharField(max_length=120, default="Standard policy")
+    is_active = models.BooleanField(default=True)
+    window_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(EU_WITHDRAWAL_DAYS)],
+        help_text="Days after delivery a customer may start a return (EU law: at least 14).",
+    )
+    send_within_days = models.PositiveSmallIntegerField(
+        default=14, validators=[MinValueValidator(1)], help_text="Days to send an approved return before it expires."
+    )
+    refund_within_days = models.PositiveSmallIntegerField(
+        default=EU_WITHDRAWAL_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(EU_WITHDRAWAL_DAYS)],
+        help_text="Refund promise, in days after the return request (EU law: at most 14).",
+    )
+    non_returnable_categories = models.ManyToManyField(Category, blank=True, related_name="+")
+    non_returnable_products = models.ManyToManyField(Product, blank=True, related_name="+")
+    restocking_fee_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=ZERO, validators=[MinValueValidator(0), MaxValueValidator(50)]
+    )
+    free_returns = models.BooleanField(default=False, help_text="No return fee for any return.")
+    free_exchanges = models.BooleanField(default=True, help_text="No return fee when the customer exchanges.")
+    store_credit_bonus_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Extra value for choosing store credit over a refund.",
+    )
+    auto_approve = models.BooleanField(default=True, help_text="Approve at once when every line is within policy.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "return policies"
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True), name="one_active_policy")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> ReturnPolicy:
+        """The active policy; a fresh install gets the defaults until staff edit them."""
+        policy = cls.objects.filter(is_active=True).first()
+        if policy is None:
+            policy, _created = cls.objects.get_or_create(is_active=True)
+        return policy
+
+
+class SeasonalExtension(models.Model):
+    """A yearly window, e.g. bought 15 Nov - 24 Dec: returnable until 31 Jan."""
+
+    policy = models.ForeignKey(ReturnPolicy, on_delete=models.CASCADE, related_name="extensions")
+    name = models.CharField(max_length=80, default="Christmas")
+    bought_from_month = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(12)])
+    bought_from_day = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(31)])
+    bought_to_month = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(12)])
+    bought_to_day = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(31)])
+    returnable_until_month = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(12)])
+    returnable_until_day = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(31)])
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        try:
+            self.as_rule()
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def as_rule(self) -> ExtensionRule:
+        return ExtensionRule(
+            bought_from=(self.bought_from_month, self.bought_from_day),
+            bought_to=(self.bought_to_month, self.bought_to_day),
+            returnable_until=(self.returnable_until_month, self.returnable_until_day),
+        )
+
+
+class ReturnMethodOption(models.Model):
+    """A return method the policy offers, with its fee in each of the shop's currencies."""
+
+    policy = models.ForeignKey(ReturnPolicy, on_delete=models.CASCADE, related_name="methods")
+    method = models.CharField(max_length=16, choices=ReturnMethod.choices)
+    offered = models.BooleanField(default=True)
+    fee_sek = money_field(default=ZERO, verbose_name="fee (SEK)")
+    fee_eur = money_field(default=ZERO, verbose_name="fee (EUR)")
+    fee_nok = money_field(default=ZERO, verbose_name="fee (NOK)")
+    fee_dkk = money_field(default=ZERO, verbose_name="fee (DKK)")
+
+    class Meta:
+        ordering = ["policy", "method"]
+        constraints = [models.UniqueConstraint(fields=["policy", "method"], name="one_option_per_method")]
+
+    def __str__(self) -> str:
+        return self.get_method_display()
+
+    def fee(self, currency: str) -> Decimal:
+        return {
+            Currency.SEK: self.fee_sek,
+            Currency.EUR: self.fee_eur,
+            Currency.NOK: self.fee_nok,
+            Currency.DKK: self.fee_dkk,
+        }[Currency(currency)]
+
+
+class ReturnReason(models.Model):
+    """A coded reason with its label in the five languages and its own rules."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label_en = models.CharField("label (English)", max_length=120)
+    label_sv = models.CharField("label (Swedish)", max_length=120)
+    label_fi = models.CharField("label (Finnish)", max_length=120)
+    label_nb = models.CharField("label (Norwegian)", max_length=120)
+    label_da = models.CharField("label (Danish)", max_length=120)
+    photo_required = models.BooleanField(default=False)
+    seller_pays = models.BooleanField(
+        default=False, help_text="The shop's fault (defect, wrong item, damaged in transit): no fees for the customer."
+    )
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def label(self, language: str | None = None) -> str:
+        language = (language or translation.get_language() or "en")[:2]
+        if language == "no":
+            language = "nb"
+        return str(getattr(self, f"label_{language}", "") or self.label_en)

@@ -1,0 +1,124 @@
+"""Returns: the request, its lines, and the history of every state change."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from returns.models.catalog import Order, OrderLine
+from returns.models.policy import Resolution, ReturnMethod, ReturnReason
+
+
+class ReturnState(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    IN_TRANSIT = "in_transit", _("In transit")
+    RECEIVED = "received", _("Received")
+    INSPECTED = "inspected", _("Inspected")
+    COMPLETED = "completed", _("Completed")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+S = ReturnState
+# The only moves a return can make; `returns.services.return_transition` enforces it.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.REQUESTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
+    # A parcel may arrive without a carrier scan, so approved -> received is allowed.
+    S.APPROVED: frozenset({S.IN_TRANSIT, S.RECEIVED, S.CANCELLED, S.EXPIRED}),
+    S.IN_TRANSIT: frozenset({S.RECEIVED}),
+    S.RECEIVED: frozenset({S.INSPECTED}),
+    S.INSPECTED: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.EXPIRED: frozenset(),
+}
+# Returns in these states give their units back: the customer may return them again.
+VOID_STATES = frozenset({S.REJECTED, S.CANCELLED, S.EXPIRED})
+
+
+class ReturnRequest(models.Model):
+    number = models.CharField(max_length=12, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    state = models.CharField(max_length=16, choices=ReturnState.choices, default=ReturnState.REQUESTED, editable=False)
+    state_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    resolution = models.CharField(max_length=16, choices=Resolution.choices, default=Resolution.REFUND)
+    method = models.CharField(max_length=16, choices=ReturnMethod.choices, default=ReturnMethod.LABEL)
+    rejection_reason = models.TextField(blank=True, help_text="Shown to the customer.")
+    override_reason = models.TextField(blank=True, help_text="Why staff accepted lines outside the policy.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "state_changed_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Condition(models.TextChoices):
+    RESELLABLE = "resellable", _("Resellable")
+    DAMAGED = "damaged", _("Damaged")
+    DEFECTIVE = "defective", _("Defective")
+    MISSING = "missing", _("Missing")
+
+
+class Outcome(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ReturnLine(models.Model):
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    quantity = models.PositiveIntegerField()
+    reason = models.ForeignKey(ReturnReason, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True)
+    received_quantity = models.PositiveIntegerField(null=True, blank=True)
+    condition = models.CharField(max_length=16, choices=Condition.choices, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    outcome_reason = models.TextField(blank=True, help_text="Why the line was rejected; shown to the customer.")
+
+    class Meta:
+        ordering = ["return_request", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="returnline_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(received_quantity__isnull=True)
+                | models.Q(received_quantity__lte=models.F("quantity")),
+                name="returnline_received_at_most_requested",
+            ),
+            models.UniqueConstraint(fields=["return_request", "order_line"], name="returnline_one_per_order_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.order_line.variant.sku}"
+
+
+class ReturnEvent(models.Model):
+    """One row per state change: who, when, from, to, and why. Written only by `return_transition`."""
+
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="history")
+    from_state = models.CharField(max_length=16, choices=ReturnState.choices, blank=True)
+    to_state = models.CharField(max_length=16, choices=ReturnState.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.CharField(max_length=150, help_text="'customer', 'system', or the staff member's username.")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '-'} -> {self.to_state}"

@@ -1,0 +1,9 @@
+"""Events other apps react to. Sent inside the transaction of the change, so a receiver's
+writes (an outbox row, say) commit or roll back together with it."""
+
+from django.dispatch import Signal
+
+# kwargs: return_request
+return_created = Signal()
+# kwargs: return_request, from_state, to_state, by (a user or None)
+return_state_changed = Signal()

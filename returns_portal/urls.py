@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from returns_portal.health import healthz
+
+admin.site.site_header = "Returns portal"
+admin.site.site_title = "Returns portal"
+admin.site.index_title = "Returns, refunds and follow-ups"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("returns.urls")),
+]
