@@ -149,7 +149,10 @@ def return_create(
         signals.return_created.send(sender=ReturnRequest, return_request=return_request)
         if policy.auto_approve and not override_reason:
             return_transition(
-                return_request=return_request, to=ReturnState.APPROVED, note="Within policy: approved automatically."
+                return_request=return_request,
+                to=ReturnState.APPROVED,
+                note="Within policy: approved automatically.",
+                now=now,
             )
     return return_request
 

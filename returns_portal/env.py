@@ -1,103 +1,124 @@
-"""Reading settings from the environment, failing with one clear line.
+"""Reading settings from the environment, failing with clear lines instead of a traceback.
 
-django-environ does the parsing (URLs, booleans, lists); this wrapper adds
-"required" and turns any missing or malformed value into ``SystemExit`` with a
-message that names the variable, so an operator sees one line, not a traceback.
+django-environ does the parsing (database and e-mail URLs, lists); this wrapper
+adds "required" and collects every missing or malformed variable. ``check()``
+at the end of the settings then stops start-up with one line per bad variable,
+naming it, so an operator sees at once everything there is to fix.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import environ
 
+T = TypeVar("T")
+
+
+class Invalid(ValueError):
+    """A variable's value cannot be used; the message says why."""
+
 
 class Env:
     def __init__(self) -> None:
-        self._env = environ.Env()
+        self.errors: list[str] = []
 
-    @staticmethod
-    def fail(name: str, problem: str) -> SystemExit:
-        return SystemExit(f"Configuration error: {name} {problem}. See README.md, 'Configuration'.")
+    def check(self) -> None:
+        """Stop here, with one line per problem, if any variable was missing or malformed."""
+        if self.errors:
+            raise SystemExit("\n".join(self.errors))
 
-    def _raw(self, name: str, *, required: bool) -> str | None:
-        value = os.environ.get(name)
-        if value is None or value.strip() == "":
+    def _read(self, name: str, parse: Callable[[str], T], default: T, *, required: bool = False) -> T:
+        value = os.environ.get(name, "").strip()
+        if not value:
             if required:
-                raise self.fail(name, "is required when PORTAL_ENV=production but is not set")
-            return None
-        return value.strip()
-
-    def _parse(self, name: str, kind: str, parser: Any, default: Any, *, required: bool = False) -> Any:
-        if self._raw(name, required=required) is None:
+                self.errors.append(f"Configuration error: {name} is required in production (PORTAL_ENV=production).")
             return default
         try:
-            return parser(name)
-        except Exception as exc:  # environ raises several types; all mean "malformed"
-            raise self.fail(name, f"is not a valid {kind} ({exc})") from None
+            return parse(value)
+        except Invalid as problem:
+            self.errors.append(f"Configuration error: {name} {problem}")
+            return default
 
     def text(self, name: str, *, default: str = "", required: bool = False, min_length: int = 0) -> str:
-        value = self._raw(name, required=required)
-        if value is None:
-            return default
-        if len(value) < min_length:
-            raise self.fail(name, f"must be at least {min_length} characters long")
-        return value
+        def parse(value: str) -> str:
+            if len(value) < min_length:
+                raise Invalid(f"must be at least {min_length} characters long.")
+            return value
+
+        return self._read(name, parse, default, required=required)
 
     def choice(self, name: str, choices: list[str], *, default: str) -> str:
-        value = self._raw(name, required=False) or default
-        if value not in choices:
-            raise self.fail(name, f"must be one of {', '.join(choices)}, not {value!r}")
-        return value
+        def parse(value: str) -> str:
+            if value not in choices:
+                raise Invalid(f"must be one of {', '.join(choices)}, not {value!r}.")
+            return value
+
+        return self._read(name, parse, default)
 
     def flag(self, name: str, *, default: bool) -> bool:
-        value = self._raw(name, required=False)
-        if value is None:
-            return default
-        truthy, falsy = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
-        if value.lower() not in truthy | falsy:
-            raise self.fail(name, "must be true or false")
-        return value.lower() in truthy
+        def parse(value: str) -> bool:
+            if value.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if value.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise Invalid("must be true or false.")
+
+        return self._read(name, parse, default)
 
     def number(self, name: str, *, default: int) -> int:
-        return self._parse(name, "whole number", self._env.int, default)
+        def parse(value: str) -> int:
+            try:
+                return int(value)
+            except ValueError:
+                raise Invalid(f"must be a whole number, not {value!r}.") from None
+
+        return self._read(name, parse, default)
 
     def items(self, name: str, *, default: list[str], required: bool = False) -> list[str]:
-        value = self._parse(name, "comma-separated list", self._env.list, default, required=required)
-        return [item.strip() for item in value if item.strip()]
+        return self._read(
+            name, lambda value: [i.strip() for i in value.split(",") if i.strip()], default, required=required
+        )
 
     def path(self, name: str, *, default: Path) -> Path:
-        value = self._raw(name, required=False)
-        return Path(value) if value else default
+        return self._read(name, Path, default)
 
     def url(self, name: str, *, schemes: tuple[str, ...], default: str, required: bool = False) -> str:
-        value = self._raw(name, required=required)
-        if value is None:
-            return default
-        parts = urlsplit(value)
-        if parts.scheme not in schemes or not parts.hostname:
-            raise self.fail(name, f"must be a URL like {schemes[0]}://host:port/0")
-        return value
+        def parse(value: str) -> str:
+            parts = urlsplit(value)
+            if parts.scheme not in schemes or not parts.hostname:
+                raise Invalid(f"must be a URL like {schemes[0]}://host:6379/0.")
+            return value
+
+        return self._read(name, parse, default, required=required)
 
     def database_url(self, name: str, *, default: str, required: bool = False) -> dict[str, Any]:
-        value = self._raw(name, required=required) or default
-        try:
-            config = environ.Env.db_url_config(value)
-        except Exception as exc:
-            raise self.fail(name, f"is not a valid database URL ({exc})") from None
-        if not config.get("ENGINE") or (not config.get("NAME") and "sqlite" not in config["ENGINE"]):
-            raise self.fail(name, "must look like postgres://user@host:5432/dbname")
-        return config
+        def parse(value: str) -> dict[str, Any]:
+            try:
+                with warnings.catch_warnings():  # environ warns and returns no ENGINE: we say it better below
+                    warnings.simplefilter("ignore")
+                    config: dict[str, Any] = environ.Env.db_url_config(value)
+            except Exception:  # environ raises several types for a bad URL; all mean the same here
+                config = {}
+            if not config.get("ENGINE") or not config.get("NAME"):
+                raise Invalid("must be a URL like postgres://user:password@host:5432/dbname.")
+            return config
 
-    def email_url(self, name: str, *, default: str, required: bool = False) -> dict[str, Any]:
-        value = self._raw(name, required=required) or default
-        if not value:
-            return {}
-        try:
-            config = environ.Env.email_url_config(value)
-        except Exception as exc:
-            raise self.fail(name, f"is not a valid e-mail URL ({exc})") from None
-        return {key: val for key, val in config.items() if val not in (None, "")}
+        return self._read(name, parse, parse(default), required=required)
+
+    def email_url(self, name: str, *, required: bool = False) -> dict[str, Any]:
+        def parse(value: str) -> dict[str, Any]:
+            try:
+                config = environ.Env.email_url_config(value)
+            except Exception:
+                config = {}
+            if not config.get("EMAIL_BACKEND"):
+                raise Invalid("must be a URL like smtp+tls://user:password@smtp.example.com:587.")
+            return {key: val for key, val in config.items() if val not in (None, "")}
+
+        return self._read(name, parse, {}, required=required)

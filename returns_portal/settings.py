@@ -118,7 +118,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- E-mail -------------------------------------------------------------------
 
-_email = env.email_url("EMAIL_URL", required=PRODUCTION, default="")
+_email = env.email_url("EMAIL_URL", required=PRODUCTION)
 if _email:
     vars().update(_email)
 else:
@@ -146,6 +146,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Outside production, serve straight from the source folders: the demo needs no collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
@@ -195,3 +198,6 @@ LOGGING = {
 # --- The portal -------------------------------------------------------------------
 
 SHOP_NAME = env.text("SHOP_NAME", default="Nordväst Outfitters")
+
+# Every variable has been read: stop now, naming each one that is missing or malformed.
+env.check()

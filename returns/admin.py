@@ -1,0 +1,161 @@
+"""Staff screens for the catalogue mirror, the policy and returns.
+
+Admin stays thin: changes of state go through `returns.services`; the
+history is read-only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from returns import models
+
+
+@admin.register(models.Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+class VariantInline(admin.TabularInline):
+    model = models.Variant
+    extra = 0
+    fields = ["sku", "option", "stock"]
+
+
+@admin.register(models.Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "category", "returnable"]
+    list_filter = ["returnable", "category"]
+    search_fields = ["name", "code", "variants__sku"]
+    inlines = [VariantInline]
+
+
+@admin.register(models.Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ["sku", "product", "option", "stock"]
+    list_select_related = ["product"]
+    search_fields = ["sku", "product__name"]
+    autocomplete_fields = ["product"]
+
+
+@admin.register(models.Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "country", "language", "marketing_consent"]
+    list_filter = ["country", "language", "marketing_consent"]
+    search_fields = ["email", "name", "postcode"]
+    readonly_fields = ["consent_changed_at", "consent_source", "created_at"]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = models.OrderLine
+    extra = 0
+    fields = ["variant", "quantity", "unit_price", "vat_rate"]
+    autocomplete_fields = ["variant"]
+
+
+@admin.register(models.Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "customer", "placed_at", "delivered_at", "currency", "payment_method"]
+    list_filter = ["currency", "language", "payment_method"]
+    list_select_related = ["customer"]
+    search_fields = ["number", "customer__email", "customer__name"]
+    date_hierarchy = "placed_at"
+    autocomplete_fields = ["customer"]
+    inlines = [OrderLineInline]
+
+
+class SeasonalExtensionInline(admin.TabularInline):
+    model = models.SeasonalExtension
+    extra = 0
+
+
+class ReturnMethodOptionInline(admin.TabularInline):
+    model = models.ReturnMethodOption
+    extra = 0
+
+
+@admin.register(models.ReturnPolicy)
+class ReturnPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "window_days", "refund_within_days", "updated_at"]
+    filter_horizontal = ["non_returnable_categories", "non_returnable_products"]
+    inlines = [SeasonalExtensionInline, ReturnMethodOptionInline]
+    fieldsets = [
+        (None, {"fields": ["name", "is_active"]}),
+        ("Time limits", {"fields": ["window_days", "send_within_days", "refund_within_days"]}),
+        ("What cannot be returned", {"fields": ["non_returnable_categories", "non_returnable_products"]}),
+        (
+            "Costs and credit",
+            {"fields": ["restocking_fee_percent", "free_returns", "free_exchanges", "store_credit_bonus_percent"]},
+        ),
+        ("Approval", {"fields": ["auto_approve"]}),
+    ]
+
+
+@admin.register(models.ReturnReason)
+class ReturnReasonAdmin(admin.ModelAdmin):
+    list_display = ["code", "label_en", "photo_required", "seller_pays", "active", "position"]
+    list_editable = ["active", "position"]
+    fields = [
+        "code",
+        ("label_en", "label_sv"),
+        ("label_fi", "label_nb", "label_da"),
+        ("photo_required", "seller_pays"),
+        ("active", "position"),
+    ]
+
+
+class ReturnLineInline(admin.TabularInline):
+    model = models.ReturnLine
+    extra = 0
+    fields = ["order_line", "quantity", "reason", "comment", "received_quantity", "condition", "outcome"]
+    readonly_fields = ["order_line", "quantity", "reason", "comment"]
+
+    def has_add_permission(self, request: HttpRequest, obj: models.ReturnRequest | None = None) -> bool:
+        return False
+
+
+class ReturnEventInline(admin.TabularInline):
+    """Who did what, when: never edited, never deleted."""
+
+    model = models.ReturnEvent
+    extra = 0
+    fields = ("at", "actor", "from_state", "to_state", "note")
+    readonly_fields = ("at", "actor", "from_state", "to_state", "note")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: models.ReturnRequest | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: models.ReturnRequest | None = None) -> bool:
+        return False
+
+
+@admin.register(models.ReturnRequest)
+class ReturnRequestAdmin(admin.ModelAdmin):
+    list_display = ["number", "order", "customer_email", "state", "resolution", "method", "created_at"]
+    list_filter = ["state", "resolution", "method", "created_at"]
+    list_select_related = ["order__customer"]
+    search_fields = ["number", "order__number", "order__customer__email"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["number", "order", "state", "state_changed_at", "created_at", "created_by", "override_reason"]
+    fields = [
+        ("number", "state", "state_changed_at"),
+        ("order", "created_at", "created_by"),
+        ("resolution", "method"),
+        "rejection_reason",
+        "override_reason",
+    ]
+    inlines = [ReturnLineInline, ReturnEventInline]
+
+    @admin.display(description="customer", ordering="order__customer__email")
+    def customer_email(self, obj: models.ReturnRequest) -> str:
+        return obj.order.customer.email
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # returns are created through the portal or `return_create`, which apply the policy
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.ReturnRequest]:
+        return super().get_queryset(request).select_related("order__customer")
