@@ -21,8 +21,14 @@ SOCKS = PricedOrderLine(2, 3, Decimal("100.00"), Decimal("25"))
 
 
 def test_refund_is_what_was_paid_minus_the_return_fee_on_its_own_line() -> None:
-    result = quote(order_lines=[JACKET, SOCKS], discount=Decimal("0"), shipping=Decimal("49"), currency="SEK",
-                   selections=[Selection(1, 1)], terms=TERMS)  # fmt: skip
+    result = quote(
+        order_lines=[JACKET, SOCKS],
+        discount=Decimal("0"),
+        shipping=Decimal("49"),
+        currency="SEK",
+        selections=[Selection(1, 1)],
+        terms=TERMS,
+    )
     assert result.items_total == Decimal("1899.00")
     assert result.deductions == ((Charge.RETURN_FEE, Decimal("49.00")),)
     assert result.total == Decimal("1850.00")
@@ -30,8 +36,14 @@ def test_refund_is_what_was_paid_minus_the_return_fee_on_its_own_line() -> None:
 
 
 def test_order_discount_is_shared_by_value_and_shipping_comes_back_with_the_whole_order() -> None:
-    result = quote(order_lines=[JACKET, SOCKS], discount=Decimal("219.90"), shipping=Decimal("49"), currency="SEK",
-                   selections=[Selection(1, 1), Selection(2, 3)], terms=TERMS)  # fmt: skip
+    result = quote(
+        order_lines=[JACKET, SOCKS],
+        discount=Decimal("219.90"),
+        shipping=Decimal("49"),
+        currency="SEK",
+        selections=[Selection(1, 1), Selection(2, 3)],
+        terms=TERMS,
+    )
     assert [line.amount for line in result.lines] == [Decimal("1709.10"), Decimal("270.00")]
     assert result.shipping_refund == Decimal("49.00")
     assert result.total == Decimal("1979.10")  # 2199 - 219.90 discount - 49 fee + 49 shipping
@@ -39,25 +51,51 @@ def test_order_discount_is_shared_by_value_and_shipping_comes_back_with_the_whol
 
 def test_seller_pays_means_no_fees_at_all() -> None:
     terms = Terms(Decimal("49"), Decimal("10"), False, True, Decimal("0"))
-    result = quote(order_lines=[JACKET], discount=Decimal("0"), shipping=Decimal("0"), currency="SEK",
-                   selections=[Selection(1, 1, seller_pays=True)], terms=terms)  # fmt: skip
+    result = quote(
+        order_lines=[JACKET],
+        discount=Decimal("0"),
+        shipping=Decimal("0"),
+        currency="SEK",
+        selections=[Selection(1, 1, seller_pays=True)],
+        terms=terms,
+    )
     assert result.deductions == ()
     assert result.total == Decimal("1899.00")
 
 
 def test_store_credit_adds_the_bonus_after_fees_and_exchanges_are_free() -> None:
-    credit = quote(order_lines=[JACKET], discount=Decimal("0"), shipping=Decimal("0"), currency="SEK",
-                   selections=[Selection(1, 1)], terms=TERMS, store_credit=True)  # fmt: skip
+    credit = quote(
+        order_lines=[JACKET],
+        discount=Decimal("0"),
+        shipping=Decimal("0"),
+        currency="SEK",
+        selections=[Selection(1, 1)],
+        terms=TERMS,
+        store_credit=True,
+    )
     assert credit.store_credit_bonus == Decimal("185.00")
-    exchange = quote(order_lines=[JACKET], discount=Decimal("0"), shipping=Decimal("0"), currency="SEK",
-                     selections=[Selection(1, 1)], terms=TERMS, exchange=True)  # fmt: skip
+    exchange = quote(
+        order_lines=[JACKET],
+        discount=Decimal("0"),
+        shipping=Decimal("0"),
+        currency="SEK",
+        selections=[Selection(1, 1)],
+        terms=TERMS,
+        exchange=True,
+    )
     assert exchange.deductions == ()
 
 
 def test_fees_never_make_the_refund_negative() -> None:
     cheap = PricedOrderLine(1, 1, Decimal("30.00"), Decimal("25"))
-    result = quote(order_lines=[cheap], discount=Decimal("0"), shipping=Decimal("0"), currency="SEK",
-                   selections=[Selection(1, 1)], terms=TERMS)  # fmt: skip
+    result = quote(
+        order_lines=[cheap],
+        discount=Decimal("0"),
+        shipping=Decimal("0"),
+        currency="SEK",
+        selections=[Selection(1, 1)],
+        terms=TERMS,
+    )
     assert result.deductions == ((Charge.RETURN_FEE, Decimal("30.00")),)
     assert result.total == Decimal("0.00")
 
@@ -109,7 +147,14 @@ def test_a_quote_is_never_negative_and_never_more_than_paid_plus_shipping_and_bo
 ) -> None:
     terms = Terms(fee, restocking, False, True, Decimal("10"))
     line = PricedOrderLine(1, quantity, price, Decimal("25"))
-    result = quote(order_lines=[line], discount=Decimal("0"), shipping=Decimal("0"), currency="NOK",
-                   selections=[Selection(1, quantity, seller_pays)], terms=terms, store_credit=store_credit)  # fmt: skip
+    result = quote(
+        order_lines=[line],
+        discount=Decimal("0"),
+        shipping=Decimal("0"),
+        currency="NOK",
+        selections=[Selection(1, quantity, seller_pays)],
+        terms=terms,
+        store_credit=store_credit,
+    )
     assert Decimal(0) <= result.total <= result.items_total + result.store_credit_bonus
     assert result.items_total == price * quantity
