@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency
 from django.utils import translation
 
@@ -28,3 +28,8 @@ def format_money(amount: Decimal, currency: str, language: str | None = None) ->
 def format_day(day: dt.date, language: str | None = None) -> str:
     """``23 november 2026`` in Swedish, ``23 November 2026`` in English."""
     return format_date(day, format="long", locale=_locale(language))
+
+
+def format_month_day(month: int, day: int, language: str | None = None) -> str:
+    """``24 december`` in Swedish, ``24 December`` in English: a yearly date without its year."""
+    return format_skeleton("MMMMd", dt.date(2000, month, day), locale=_locale(language))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from returns.models import VOID_STATES, Order, OrderLine, ReturnPolicy
+from returns.models import VOID_STATES, Order, OrderLine, Resolution, ReturnPolicy, ReturnRequest, Variant
+from returns.money import ZERO
 from returns.policy import LineEligibility, LineFacts, OrderFacts, PolicyRules, eligibility
+from returns.pricing import PricedOrderLine, Quote, Selection, Terms, quote
 
 
 def policy_rules(policy: ReturnPolicy) -> PolicyRules:
@@ -31,8 +34,8 @@ def order_lines_with_returned(order: Order) -> QuerySet[OrderLine]:
     )
 
 
-def order_facts(order: Order, lines: QuerySet[OrderLine] | None = None) -> OrderFacts:
-    lines = order_lines_with_returned(order) if lines is None else lines
+def order_facts(order: Order, lines: Sequence[OrderLine] | None = None) -> OrderFacts:
+    lines = list(order_lines_with_returned(order)) if lines is None else lines
     return OrderFacts(
         placed_on=_local_day(order.placed_at),
         delivered_on=_local_day(order.delivered_at) if order.delivered_at else None,
@@ -50,10 +53,85 @@ def order_facts(order: Order, lines: QuerySet[OrderLine] | None = None) -> Order
     )
 
 
-def order_eligibility(order: Order, policy: ReturnPolicy, now: dt.datetime) -> dict[int, LineEligibility]:
-    return eligibility(order_facts(order), policy_rules(policy), _local_day(now))
+def order_eligibility(
+    order: Order, policy: ReturnPolicy, now: dt.datetime, lines: Sequence[OrderLine] | None = None
+) -> dict[int, LineEligibility]:
+    return eligibility(order_facts(order, lines), policy_rules(policy), _local_day(now))
+
+
+def priced_lines(lines: Sequence[OrderLine]) -> list[PricedOrderLine]:
+    """Lines from `order_lines_with_returned`, as the pricing rules want them."""
+    return [
+        PricedOrderLine(line.id, line.quantity, line.unit_price, line.vat_rate, line.already_returned)  # type: ignore[attr-defined]
+        for line in lines
+    ]
+
+
+def return_terms(policy: ReturnPolicy, method: str, currency: str) -> Terms:
+    option = next((option for option in policy.methods.all() if option.method == method), None)
+    return Terms(
+        return_fee=option.fee(currency) if option else ZERO,
+        restocking_percent=policy.restocking_fee_percent,
+        free_returns=policy.free_returns,
+        free_exchanges=policy.free_exchanges,
+        store_credit_bonus_percent=policy.store_credit_bonus_percent,
+    )
+
+
+def quote_return(
+    *,
+    order: Order,
+    lines: Sequence[OrderLine],
+    policy: ReturnPolicy,
+    selections: Sequence[Selection],
+    resolution: str,
+    method: str,
+) -> Quote:
+    """The customer's quote: the one computation behind the preview, the saved return and the refund."""
+    return quote(
+        order_lines=priced_lines(lines),
+        discount=order.discount_amount,
+        shipping=order.shipping_amount,
+        currency=order.currency,
+        selections=selections,
+        terms=return_terms(policy, method, order.currency),
+        exchange=resolution == Resolution.EXCHANGE,
+        store_credit=resolution == Resolution.STORE_CREDIT,
+    )
 
 
 def _local_day(moment: dt.datetime) -> dt.date:
     """Days are the shop's days (TIME_ZONE): a window ends at local midnight, not UTC's."""
     return timezone.localdate(moment)
+
+
+def order_by_lookup(number: str, contact: str) -> Order | None:
+    """The order if `contact` is its customer's e-mail or postcode; None says nothing about which part was wrong."""
+    order = Order.objects.select_related("customer").filter(number__iexact=number.strip()).first()
+    if order is None:
+        return None
+    given = contact.strip()
+    postcode = "".join(order.customer.postcode.split()).upper()
+    if given.lower() == order.customer.email.lower() or (postcode and "".join(given.split()).upper() == postcode):
+        return order
+    return None
+
+
+def exchange_options(lines: Sequence[OrderLine]) -> dict[int, list[Variant]]:
+    """Per order line: the other variants of its product that are in stock."""
+    variants = Variant.objects.filter(product_id__in={line.variant.product_id for line in lines}, stock__gt=0)
+    by_product: dict[int, list[Variant]] = {}
+    for variant in variants.order_by("option", "sku"):
+        by_product.setdefault(variant.product_id, []).append(variant)
+    return {
+        line.id: [variant for variant in by_product.get(line.variant.product_id, []) if variant.id != line.variant_id]
+        for line in lines
+    }
+
+
+def return_for_status(pk: int) -> ReturnRequest:
+    return (
+        ReturnRequest.objects.select_related("order__customer")
+        .prefetch_related("lines__order_line__variant__product", "lines__reason", "lines__exchange_variant", "history")
+        .get(pk=pk)
+    )

@@ -1,8 +1,17 @@
 from django.urls import path
 
-from returns import views
+from returns.views import flow, status
 
 app_name = "returns"
 urlpatterns = [
-    path("", views.start, name="start"),
+    path("", flow.start, name="start"),
+    path("policy/", flow.policy_page, name="policy"),
+    path("order/<str:token>/", flow.items, name="items"),
+    path("order/<str:token>/help/", flow.help_first, name="help"),
+    path("order/<str:token>/how/", flow.choice, name="choice"),
+    path("order/<str:token>/confirm/", flow.confirm, name="confirm"),
+    path("r/<str:token>/", status.status, name="status"),
+    path("r/<str:token>/cancel/", status.cancel, name="cancel"),
+    path("r/<str:token>/label.pdf", status.label, name="label"),
+    path("r/<str:token>/packing/", status.packing, name="packing"),
 ]

@@ -198,6 +198,8 @@ LOGGING = {
 # --- The portal -------------------------------------------------------------------
 
 SHOP_NAME = env.text("SHOP_NAME", default="Nordväst Outfitters")
+# How many proxies in front of the portal add to X-Forwarded-For (0: none). Look-up limits count per client.
+TRUSTED_PROXIES = env.number("TRUSTED_PROXIES", default=0)
 
 # Every variable has been read: stop now, naming each one that is missing or malformed.
 env.check()

@@ -43,7 +43,7 @@ def test_a_missing_production_variable_stops_start_up_with_one_line_naming_it(mi
 
 
 @pytest.mark.parametrize(
-    "name, value, problem",
+    ("name", "value", "problem"),
     [
         ("DATABASE_URL", "postgres//db", "must be a URL like postgres://"),
         ("REDIS_URL", "http://cache:6379", "must be a URL like redis://"),

@@ -2,6 +2,7 @@ from returns.models.catalog import (
     Category,
     ConsentSource,
     Customer,
+    HelpGuide,
     Language,
     Order,
     OrderLine,
@@ -25,8 +26,10 @@ from returns.models.requests import (
     Outcome,
     ReturnEvent,
     ReturnLine,
+    ReturnPhoto,
     ReturnRequest,
     ReturnState,
+    SelfHelpOutcome,
 )
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "Condition",
     "ConsentSource",
     "Customer",
+    "HelpGuide",
     "Language",
     "Order",
     "OrderLine",
@@ -48,10 +52,12 @@ __all__ = [
     "ReturnLine",
     "ReturnMethod",
     "ReturnMethodOption",
+    "ReturnPhoto",
     "ReturnPolicy",
     "ReturnReason",
     "ReturnRequest",
     "ReturnState",
     "SeasonalExtension",
+    "SelfHelpOutcome",
     "Variant",
 ]

@@ -59,6 +59,21 @@ class Product(models.Model):
         return self.name
 
 
+class HelpGuide(models.Model):
+    """Self-help shown before a defect claim ("have you tried charging it for an hour?")."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="help_guides")
+    language = models.CharField(max_length=5, choices=Language.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Plain text; blank lines separate steps.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "language"], name="one_guide_per_language")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Variant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField("SKU", max_length=64, unique=True)
@@ -82,7 +97,9 @@ class ConsentSource(models.TextChoices):
 class Customer(models.Model):
     email = models.EmailField(max_length=254)
     name = models.CharField(max_length=200)
+    street = models.CharField(max_length=200, blank=True)
     postcode = models.CharField(max_length=16, blank=True)
+    city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, help_text="ISO 3166 code, e.g. SE, FI, NO, DK.")
     language = models.CharField(max_length=5, choices=Language.choices, default=Language.EN)
     marketing_consent = models.BooleanField(default=False)

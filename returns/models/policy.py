@@ -64,6 +64,13 @@ class ReturnPolicy(models.Model):
         help_text="Extra value for choosing store credit over a refund.",
     )
     auto_approve = models.BooleanField(default=True, help_text="Approve at once when every line is within policy.")
+    return_address = models.TextField(
+        default="Nordväst Outfitters Returns\nLagervägen 12\n136 50 Haninge\nSweden",
+        help_text="Where parcels go: one line per address line, printed on every label.",
+    )
+    store_address = models.TextField(
+        blank=True, default="Nordväst Outfitters, Drottninggatan 45, Stockholm", help_text="For in-store returns."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -150,6 +157,7 @@ class ReturnReason(models.Model):
     label_nb = models.CharField("label (Norwegian)", max_length=120)
     label_da = models.CharField("label (Danish)", max_length=120)
     photo_required = models.BooleanField(default=False)
+    allows_repair = models.BooleanField(default=False, help_text="A defect claim: repair or replacement is offered.")
     seller_pays = models.BooleanField(
         default=False, help_text="The shop's fault (defect, wrong item, damaged in transit): no fees for the customer."
     )

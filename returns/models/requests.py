@@ -7,8 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from returns.models.catalog import Order, OrderLine
+from returns.models.catalog import Order, OrderLine, Product, Variant, money_field
 from returns.models.policy import Resolution, ReturnMethod, ReturnReason
+from returns.money import ZERO
 
 
 class ReturnState(models.TextChoices):
@@ -48,6 +49,22 @@ class ReturnRequest(models.Model):
     state_changed_at = models.DateTimeField(default=timezone.now, editable=False)
     resolution = models.CharField(max_length=16, choices=Resolution.choices, default=Resolution.REFUND)
     method = models.CharField(max_length=16, choices=ReturnMethod.choices, default=ReturnMethod.LABEL)
+    language = models.CharField(max_length=5, default="en", help_text="The customer's language for this return.")
+    submission_key = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False, help_text="One return per confirmed form."
+    )
+    pickup_date = models.DateField(null=True, blank=True)
+    carrier = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=40, blank=True, db_index=True)
+    qr_payload = models.CharField(max_length=200, blank=True)
+    # The customer's quote when they confirmed, in the order's currency (see returns.pricing).
+    items_amount = money_field(default=ZERO)
+    return_fee = money_field(default=ZERO)
+    restocking_fee = money_field(default=ZERO)
+    store_credit_bonus = money_field(default=ZERO)
+    shipping_refund = money_field(default=ZERO)
+    expected_refund = money_field(default=ZERO)
+    refund_due_on = models.DateField(null=True, blank=True, help_text="Promised refund date; never later than EU law.")
     rejection_reason = models.TextField(blank=True, help_text="Shown to the customer.")
     override_reason = models.TextField(blank=True, help_text="Why staff accepted lines outside the policy.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -89,6 +106,15 @@ class ReturnLine(models.Model):
     condition = models.CharField(max_length=16, choices=Condition.choices, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
     outcome_reason = models.TextField(blank=True, help_text="Why the line was rejected; shown to the customer.")
+    exchange_variant = models.ForeignKey(
+        Variant,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The size or colour wanted.",
+    )
+    amount = money_field(default=ZERO, help_text="What these units were paid, discount included.")
 
     class Meta:
         ordering = ["return_request", "id"]
@@ -122,3 +148,29 @@ class ReturnEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '-'} -> {self.to_state}"
+
+
+class ReturnPhoto(models.Model):
+    """A customer's photo of a defect. Uploaded before the return exists, so it hangs on a draft key first."""
+
+    draft_key = models.CharField(max_length=64, db_index=True)
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="+")
+    return_line = models.ForeignKey(ReturnLine, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to="return-photos/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return str(self.image.name)
+
+
+class SelfHelpOutcome(models.Model):
+    """A customer read the self-help guide before claiming a defect, and said whether it solved the problem."""
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="self_help_outcomes")
+    solved = models.BooleanField()
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.product}: {'solved' if self.solved else 'not solved'}"

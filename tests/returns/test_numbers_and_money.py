@@ -51,7 +51,11 @@ def test_rounding_is_half_up_to_the_minor_unit() -> None:
 
 
 def test_allocate_splits_a_discount_without_losing_a_cent() -> None:
-    assert allocate(Decimal("100.00"), [Decimal(1)] * 3, "SEK") == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
+    assert allocate(Decimal("100.00"), [Decimal(1)] * 3, "SEK") == [
+        Decimal("33.34"),
+        Decimal("33.33"),
+        Decimal("33.33"),
+    ]
 
 
 @given(
@@ -68,7 +72,7 @@ def test_allocated_parts_add_up_exactly_and_stay_within_a_cent_of_fair(total: De
 
 
 @pytest.mark.parametrize(
-    "language, currency, expected",
+    ("language", "currency", "expected"),
     [
         ("sv", "SEK", "1\xa0234,50\xa0kr"),
         ("fi", "EUR", "1\xa0234,50\xa0€"),

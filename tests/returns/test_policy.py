@@ -25,7 +25,7 @@ RULES = PolicyRules(window_days=30, extensions=(CHRISTMAS,))
 
 def line(line_id: int = 1, quantity: int = 2, already_returned: int = 0, **kwargs: object) -> LineFacts:
     facts = {"product_id": 10, "category_id": 20, "product_returnable": True} | kwargs
-    return LineFacts(line_id=line_id, quantity=quantity, already_returned=already_returned, **facts)  # type: ignore[arg-type]
+    return LineFacts(line_id=line_id, quantity=quantity, already_returned=already_returned, **facts)
 
 
 def order(placed: dt.date, delivered: dt.date | None, *lines: LineFacts) -> OrderFacts:
@@ -36,7 +36,11 @@ def test_window_counts_from_delivery_and_includes_the_last_day() -> None:
     facts = order(dt.date(2026, 3, 1), dt.date(2026, 3, 4))
     assert eligibility(facts, RULES, dt.date(2026, 4, 3))[1].returnable_quantity == 2
     closed = eligibility(facts, RULES, dt.date(2026, 4, 4))[1]
-    assert (closed.returnable_quantity, closed.reason, closed.deadline) == (0, Ineligible.WINDOW_CLOSED, dt.date(2026, 4, 3))
+    assert (closed.returnable_quantity, closed.reason, closed.deadline) == (
+        0,
+        Ineligible.WINDOW_CLOSED,
+        dt.date(2026, 4, 3),
+    )
 
 
 def test_christmas_purchase_is_returnable_until_31_january() -> None:
@@ -74,7 +78,7 @@ def test_not_delivered_yet() -> None:
 
 
 @pytest.mark.parametrize(
-    "facts, rules",
+    ("facts", "rules"),
     [
         (line(product_returnable=False), RULES),
         (line(product_id=7), PolicyRules(window_days=30, non_returnable_products=frozenset({7}))),

@@ -112,7 +112,7 @@ money = st.decimals(min_value=0, max_value=20000, places=2)
     discount_share=st.floats(0, 1),
     currency=st.sampled_from(["SEK", "EUR", "NOK", "DKK"]),
 )
-def test_the_lines_paid_amounts_add_up_to_what_the_order_cost(lines, discount_share, currency) -> None:  # type: ignore[no-untyped-def]
+def test_the_lines_paid_amounts_add_up_to_what_the_order_cost(lines, discount_share, currency) -> None:
     priced = [PricedOrderLine(i, qty, price, Decimal(vat)) for i, (qty, price, vat) in enumerate(lines)]
     items = sum((line.unit_price * line.quantity for line in priced), Decimal(0))
     discount = (items * Decimal(str(discount_share))).quantize(Decimal("0.01"))

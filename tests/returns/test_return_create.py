@@ -17,7 +17,7 @@ from tests.factories import OrderFactory, OrderLineFactory
 pytestmark = pytest.mark.django_db
 
 
-def create(line, quantity=1, **kwargs):  # type: ignore[no-untyped-def]
+def create(line, quantity=1, **kwargs):
     return return_create(
         order=line.order,
         lines=[LineRequest(order_line_id=line.id, quantity=quantity, reason_code=kwargs.pop("reason", "too_big"))],
@@ -58,7 +58,9 @@ def test_units_of_a_cancelled_return_can_be_returned_again() -> None:
 
 
 def test_customer_is_bound_by_the_window() -> None:
-    old = OrderFactory(placed_at=timezone.now() - dt.timedelta(days=90), delivered_at=timezone.now() - dt.timedelta(days=88))
+    old = OrderFactory(
+        placed_at=timezone.now() - dt.timedelta(days=90), delivered_at=timezone.now() - dt.timedelta(days=88)
+    )
     line = OrderLineFactory(order=old)
     with pytest.raises(ReturnRefused) as refusal:
         create(line)
@@ -67,7 +69,9 @@ def test_customer_is_bound_by_the_window() -> None:
 
 def test_staff_may_override_the_window_with_a_recorded_reason_but_not_beyond_what_was_bought() -> None:
     staff = User.objects.create_user("warehouse", is_staff=True)
-    old = OrderFactory(placed_at=timezone.now() - dt.timedelta(days=90), delivered_at=timezone.now() - dt.timedelta(days=88))
+    old = OrderFactory(
+        placed_at=timezone.now() - dt.timedelta(days=90), delivered_at=timezone.now() - dt.timedelta(days=88)
+    )
     line = OrderLineFactory(order=old, quantity=1)
 
     with pytest.raises(ReturnRefused):
@@ -103,10 +107,10 @@ def test_final_sale_items_and_foreign_lines_are_refused() -> None:
 
 
 def test_unknown_reason_and_unoffered_method_are_refused() -> None:
-    ReturnPolicy.current().methods.filter(method="pickup").update(offered=False)
+    ReturnPolicy.current().methods.filter(method="qr").update(offered=False)
     line = OrderLineFactory()
     with pytest.raises(ReturnRefused) as refusal:
-        create(line, reason="because", method="pickup")
+        create(line, reason="because", method="qr")
     assert refusal.value.errors == {
         None: ["This return method is not offered."],
         line.id: ["Choose a reason for returning this item."],
@@ -114,7 +118,7 @@ def test_unknown_reason_and_unoffered_method_are_refused() -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_returns_cannot_both_claim_the_last_unit() -> None:
     line = OrderLineFactory(quantity=1)
     barrier = threading.Barrier(4)

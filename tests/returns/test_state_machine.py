@@ -7,7 +7,14 @@ from django.contrib.auth.models import User
 
 from returns import signals
 from returns.models import TRANSITIONS, ReturnEvent, ReturnPolicy, ReturnRequest, ReturnState
-from returns.services import InvalidTransition, LineRequest, ReturnRefused, return_create, return_reject, return_transition
+from returns.services import (
+    InvalidTransition,
+    LineRequest,
+    ReturnRefused,
+    return_create,
+    return_reject,
+    return_transition,
+)
 from tests.factories import OrderLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +52,7 @@ def test_the_happy_path_writes_one_history_row_per_step() -> None:
     ]
     return_request.refresh_from_db()
     assert return_request.state == ReturnState.COMPLETED
-    assert return_request.history.last().note == "All fine"  # type: ignore[union-attr]
+    assert return_request.history.last().note == "All fine"
 
 
 def test_an_illegal_move_is_refused_clearly_and_changes_nothing() -> None:
@@ -64,7 +71,9 @@ def test_an_illegal_move_is_refused_clearly_and_changes_nothing() -> None:
     assert ReturnEvent.objects.count() == events_before
 
 
-@pytest.mark.parametrize("final", [ReturnState.COMPLETED, ReturnState.REJECTED, ReturnState.CANCELLED, ReturnState.EXPIRED])
+@pytest.mark.parametrize(
+    "final", [ReturnState.COMPLETED, ReturnState.REJECTED, ReturnState.CANCELLED, ReturnState.EXPIRED]
+)
 def test_final_states_go_nowhere(final: ReturnState) -> None:
     assert TRANSITIONS[final] == frozenset()
 

@@ -1,0 +1,11 @@
+"""The portal's URLs plus a hello-world view: the baseline the page benchmark divides by."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+
+def hello(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("Hello, world")
+
+
+urlpatterns = [path("hello/", hello), path("", include("returns_portal.urls"))]

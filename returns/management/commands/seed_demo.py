@@ -1,0 +1,248 @@
+"""`manage.py seed_demo`: a believable Nordic shop to try the portal with. Safe to run again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from returns.models import Category, HelpGuide, Order, Product, ReturnPolicy, ReturnState, Variant
+from returns.order_intake import orders_import
+from returns.services import LineRequest, return_create, return_transition
+
+# product code: name, category, returnable, price in SEK, {sku: option}
+CATALOGUE: dict[str, tuple[str, str, bool, int, dict[str, str]]] = {
+    "MBL": ("Merino base layer", "Clothing", True, 599, {"MBL-S": "S", "MBL-M": "M", "MBL-L": "L"}),
+    "RJF": ("Rain jacket Fjäll", "Clothing", True, 1899, {"RJF-M-NVY": "M / Navy", "RJF-L-NVY": "L / Navy"}),
+    "WSK": ("Wool socks, 3-pack", "Clothing", True, 249, {"WSK-3942": "39–42", "WSK-4346": "43–46"}),
+    "DVS": ("Down vest Polar", "Clothing", True, 1299, {"DVS-M": "M", "DVS-L": "L"}),
+    "TRG": ("Trail runner GTX", "Shoes", True, 1599, {"TRG-42": "42", "TRG-43": "43", "TRG-44": "44"}),
+    "WBN": ("Winter boot Norrsken", "Shoes", True, 1999, {"WBN-39": "39", "WBN-40": "40"}),
+    "HLP": ("Headlamp 900 lm", "Electronics", True, 799, {"HLP-900": ""}),
+    "EBA": ("Wireless earbuds Aurora", "Electronics", True, 1290, {"EBA-BLK": "Black"}),
+    "PBK": ("Power bank 20 000 mAh", "Electronics", True, 449, {"PBK-20K": ""}),
+    "LIP": ("Lip balm, cloudberry", "Hygiene", True, 79, {"LIP-CB": ""}),
+    "TBH": ("Toothbrush heads, 4-pack", "Hygiene", True, 199, {"TBH-4": ""}),
+    "CAP": ("Cap with your initials", "Accessories", False, 349, {"CAP-CUSTOM": "Made to order"}),
+}
+
+# Self-help shown before a defect claim on the earbuds, in each language: (title, steps)
+EARBUDS_GUIDE = {
+    "en": ("Earbuds not working? Try this first",
+           "Put both earbuds in the case and charge it for 30 minutes.\n\nHold the case button for 10 seconds "
+           "until the light blinks white: this resets the pairing.\n\nRemove 'Aurora' from your phone's "
+           "Bluetooth list and pair again."),
+    "sv": ("Fungerar inte hörlurarna? Prova detta först",
+           "Lägg båda hörlurarna i fodralet och ladda i 30 minuter.\n\nHåll in knappen på fodralet i 10 sekunder "
+           "tills lampan blinkar vitt: då nollställs parkopplingen.\n\nTa bort ”Aurora” från telefonens "
+           "Bluetooth-lista och parkoppla igen."),
+    "fi": ("Eivätkö kuulokkeet toimi? Kokeile ensin tätä",
+           "Laita molemmat kuulokkeet koteloon ja lataa 30 minuuttia.\n\nPidä kotelon painiketta pohjassa "
+           "10 sekuntia, kunnes valo vilkkuu valkoisena: pariliitos nollautuu.\n\nPoista ”Aurora” puhelimen "
+           "Bluetooth-luettelosta ja muodosta pariliitos uudelleen."),
+    "nb": ("Virker ikke ørepluggene? Prøv dette først",
+           "Legg begge ørepluggene i etuiet og lad i 30 minutter.\n\nHold inne knappen på etuiet i 10 sekunder "
+           "til lyset blinker hvitt: da nullstilles sammenkoblingen.\n\nFjern «Aurora» fra Bluetooth-listen "
+           "på telefonen og koble til på nytt."),
+    "da": ("Virker høretelefonerne ikke? Prøv dette først",
+           "Læg begge høretelefoner i etuiet og oplad i 30 minutter.\n\nHold knappen på etuiet inde i 10 sekunder, "
+           "til lyset blinker hvidt: så nulstilles parringen.\n\nFjern »Aurora« fra telefonens Bluetooth-liste "
+           "og par igen."),
+}  # fmt: skip
+
+# currency: (price factor from SEK, VAT rate, how prices end)
+CURRENCIES = {
+    "SEK": (Decimal("1"), Decimal("25"), Decimal("0")),
+    "EUR": (Decimal("0.087"), Decimal("25.5"), Decimal("0.05")),
+    "NOK": (Decimal("1"), Decimal("25"), Decimal("0")),
+    "DKK": (Decimal("0.66"), Decimal("25"), Decimal("0")),
+}
+SHIPPING = {"SEK": Decimal("49"), "EUR": Decimal("4.90"), "NOK": Decimal("69"), "DKK": Decimal("39")}
+
+# email: name, street, postcode, city, country, language, marketing consent
+CUSTOMERS = {
+    "astrid.lindqvist@example.se": ("Astrid Lindqvist", "Sveavägen 44", "11346", "Stockholm", "SE", "sv", True),
+    "oskar.berg@example.se": ("Oskar Berg", "Vasagatan 7", "41319", "Göteborg", "SE", "sv", False),
+    "sofia.nystrom@example.se": ("Sofia Nyström", "Dragarbrunnsgatan 3", "75236", "Uppsala", "SE", "en", True),
+    "mikko.virtanen@example.fi": ("Mikko Virtanen", "Mannerheimintie 12", "00100", "Helsinki", "FI", "fi", True),
+    "aino.korhonen@example.fi": ("Aino Korhonen", "Linnankatu 20", "20100", "Åbo", "FI", "sv", False),
+    "ingrid.haugen@example.no": ("Ingrid Haugen", "Karl Johans gate 5", "0150", "Oslo", "NO", "nb", True),
+    "lars.nielsen@example.dk": ("Lars Nielsen", "Søndergade 18", "8000", "Aarhus C", "DK", "da", False),
+    "emma.jensen@example.dk": ("Emma Jensen", "Østerbrogade 101", "2100", "København Ø", "DK", "da", True),
+    "james.murphy@example.ie": ("James Murphy", "12 Grafton Street", "D02 X285", "Dublin", "IE", "en", False),
+}
+
+# number, email, currency, payment, placed (days ago), delivered (days ago or None), lines [(sku, qty)], discount, try
+ORDERS: list[tuple[str, str, str, str, int, int | None, list[tuple[str, int]], int, str]] = [
+    ("NV-10001", "astrid.lindqvist@example.se", "SEK", "card", 7, 5,
+     [("RJF-M-NVY", 1), ("MBL-S", 2), ("LIP-CB", 1)], 0, "a full return; lip balm is hygiene (refused)"),
+    ("NV-10002", "mikko.virtanen@example.fi", "EUR", "card", 10, 8,
+     [("TRG-43", 1), ("HLP-900", 1)], 0, "return in Finnish; exchange shoes for size 44"),
+    ("NV-10003", "ingrid.haugen@example.no", "NOK", "vipps", 4, 2,
+     [("WBN-39", 1), ("WSK-3942", 2)], 100, "order discount pro-rated in the refund"),
+    ("NV-10004", "lars.nielsen@example.dk", "DKK", "invoice", 14, 12,
+     [("EBA-BLK", 1), ("PBK-20K", 1)], 0, "invoice order: refund by bank transfer"),
+    ("NV-10005", "james.murphy@example.ie", "EUR", "paypal", 75, 72,
+     [("DVS-L", 1)], 0, "return window closed"),
+    ("NV-10006", "oskar.berg@example.se", "SEK", "swish", 0, 0,
+     [("DVS-M", 1), ("WSK-4346", 1)], 0, "Christmas purchase: returnable until 31 January"),
+    ("NV-10007", "emma.jensen@example.dk", "DKK", "mobilepay", 25, 22,
+     [("MBL-M", 2), ("TBH-4", 1)], 0, "one unit already returned and refunded"),
+    ("NV-10008", "aino.korhonen@example.fi", "EUR", "card", 2, None,
+     [("MBL-L", 1)], 0, "not delivered yet"),
+    ("NV-10009", "sofia.nystrom@example.se", "SEK", "invoice", 9, 6,
+     [("CAP-CUSTOM", 1), ("DVS-M", 1)], 0, "made-to-order cap cannot be returned"),
+    ("NV-10010", "ingrid.haugen@example.no", "NOK", "card", 20, 18,
+     [("TRG-42", 1)], 0, "a return on its way back (in transit)"),
+]  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo shop: products, customers, orders, returns, and the staff users."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", default="demo", help="Password for the demo users (default: demo).")
+
+    def handle(self, *args: Any, password: str, **options: Any) -> None:
+        now = timezone.now()
+        with transaction.atomic():
+            result = orders_import(orders=[self.order_payload(row, now) for row in ORDERS])
+            self.configure_policy()
+            self.stock_catalogue()
+            self.create_returns(now)
+            self.create_users(password)
+        self.stdout.write(self.style.SUCCESS(f"Demo shop ready: {result}."))
+        self.print_table(password)
+
+    def order_payload(self, row: tuple[Any, ...], now: dt.datetime) -> dict[str, Any]:
+        number, email, currency, payment, placed_days, delivered_days, lines, discount, _try = row
+        name, street, postcode, city, country, language, consent = CUSTOMERS[email]
+        placed = christmas_purchase(now) if number == "NV-10006" else now - dt.timedelta(days=placed_days)
+        delivered = None if delivered_days is None else placed + dt.timedelta(days=placed_days - delivered_days or 2)
+        return {
+            "number": number,
+            "placed_at": placed.isoformat(),
+            "delivered_at": delivered.isoformat() if delivered else None,
+            "currency": currency,
+            "language": language,
+            "payment_method": payment,
+            "shipping_amount": str(SHIPPING[currency]),
+            "discount_amount": str(discount),
+            "customer": {
+                "email": email,
+                "name": name,
+                "street": street,
+                "postcode": postcode,
+                "city": city,
+                "country": country,
+                "marketing_consent": consent,
+            },
+            "lines": [self.line_payload(sku, quantity, currency) for sku, quantity in lines],
+        }
+
+    @staticmethod
+    def line_payload(sku: str, quantity: int, currency: str) -> dict[str, Any]:
+        code = sku.split("-")[0]
+        name, category, returnable, sek, options = CATALOGUE[code]
+        factor, vat, ending = CURRENCIES[currency]
+        price = (Decimal(sek) * factor).quantize(Decimal(1)) - ending
+        return {
+            "sku": sku,
+            "product": code,
+            "option": options[sku],
+            "name": name,
+            "category": category,
+            "quantity": quantity,
+            "unit_price": str(price),
+            "vat_rate": str(vat),
+            "returnable": returnable,
+        }
+
+    @staticmethod
+    def stock_catalogue() -> None:
+        """Every size and colour exists, in stock, so exchanges have something to offer."""
+        for code, (name, category, returnable, _price, options) in CATALOGUE.items():
+            category_row, _created = Category.objects.get_or_create(code=slugify(category), defaults={"name": category})
+            product, _created = Product.objects.get_or_create(
+                code=code, defaults={"name": name, "category": category_row, "returnable": returnable}
+            )
+            for sku, option in options.items():
+                variant, _created = Variant.objects.get_or_create(
+                    sku=sku, defaults={"product": product, "option": option}
+                )
+                if variant.stock == 0:
+                    variant.stock = 12
+                    variant.save(update_fields=["stock"])
+        earbuds = Product.objects.get(code="EBA")
+        for language, (title, body) in EARBUDS_GUIDE.items():
+            HelpGuide.objects.update_or_create(
+                product=earbuds, language=language, defaults={"title": title, "body": body}
+            )
+
+    @staticmethod
+    def configure_policy() -> None:
+        policy = ReturnPolicy.current()
+        policy.non_returnable_categories.add(*Category.objects.filter(code="hygiene"))
+
+    def create_returns(self, now: dt.datetime) -> None:
+        received = [ReturnState.IN_TRANSIT, ReturnState.RECEIVED, ReturnState.INSPECTED, ReturnState.COMPLETED]
+        self.demo_return("NV-10007", "MBL-M", "too_big", now, received)
+        self.demo_return("NV-10010", "TRG-42", "too_small", now, [ReturnState.IN_TRANSIT])
+
+    @staticmethod
+    def demo_return(number: str, sku: str, reason: str, now: dt.datetime, steps: list[ReturnState]) -> None:
+        order = Order.objects.get(number=number)
+        if order.returns.exists():
+            return  # seeded before: leave it (and anything staff did with it) alone
+        line = order.lines.get(variant__sku=sku)
+        started = now - dt.timedelta(days=10)
+        return_request = return_create(
+            order=order,
+            lines=[LineRequest(order_line_id=line.id, quantity=1, reason_code=reason)],
+            resolution="refund",
+            method="label",
+            now=started,
+        )
+        for day, state in enumerate(steps, start=1):
+            return_transition(return_request=return_request, to=state, now=started + dt.timedelta(days=day))
+
+    @staticmethod
+    def create_users(password: str) -> None:
+        roles = {"admin": None, "warehouse": "Warehouse", "support": "Support"}
+        for username, group in roles.items():
+            user, _created = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@shop.example"}
+            )
+            user.is_staff = True
+            user.is_superuser = group is None
+            user.set_password(password)
+            user.save()
+            if group:
+                user.groups.set([Group.objects.get(name=group)])
+
+    def print_table(self, password: str) -> None:
+        self.stdout.write("\nOrders to try at http://127.0.0.1:8000/ (order number + e-mail or postcode):\n")
+        self.stdout.write(f"  {'order':<9} {'e-mail':<29} {'postcode':<9} {'lang':<4} {'cur':<4} try")
+        for number, email, currency, *_rest, what in ORDERS:
+            _name, _street, postcode, _city, _country, language, _consent = CUSTOMERS[email]
+            self.stdout.write(f"  {number:<9} {email:<29} {postcode:<9} {language:<4} {currency:<4} {what}")
+        self.stdout.write(
+            f"\nAdmin at http://127.0.0.1:8000/admin/ — users admin, warehouse, support; password '{password}'.\n"
+        )
+
+
+def christmas_purchase(now: dt.datetime) -> dt.datetime:
+    """The latest day in a Christmas season (15 Nov – 24 Dec) at least three days ago."""
+    today = timezone.localdate(now)
+    day = today - dt.timedelta(days=3)
+    season_start, season_end = dt.date(day.year, 11, 15), dt.date(day.year, 12, 24)
+    if day < season_start:
+        day = season_end.replace(year=day.year - 1)
+    day = min(day, season_end)
+    return now - dt.timedelta(days=(today - day).days)

@@ -1,0 +1,16 @@
+"""Actions that change returns. Views, admin, API and tasks all call these."""
+
+from returns.services.creation import LineRequest, return_create, return_ensure_shipment
+from returns.services.errors import ReturnRefused
+from returns.services.transitions import InvalidTransition, return_reject, return_transition, returns_expire_unsent
+
+__all__ = [
+    "InvalidTransition",
+    "LineRequest",
+    "ReturnRefused",
+    "return_create",
+    "return_ensure_shipment",
+    "return_reject",
+    "return_transition",
+    "returns_expire_unsent",
+]

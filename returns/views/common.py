@@ -1,0 +1,78 @@
+"""What every customer page shares: signed links, the customer's language, the client's address."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.utils import translation
+
+from returns import access
+from returns.models import Order, ReturnRequest
+from returns.selectors import return_for_status
+
+View = Callable[..., HttpResponseBase]
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address; behind TRUSTED_PROXIES proxies, the one the nearest trusted proxy saw."""
+    hops = settings.TRUSTED_PROXIES
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def link_problem(request: HttpRequest, *, expired: bool) -> HttpResponse:
+    return render(request, "returns/link_problem.html", {"expired": expired}, status=410 if expired else 404)
+
+
+def speak(request: HttpRequest, language: str) -> None:
+    """The order's (or return's) language is the default until the customer picks one with the switcher."""
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+def remember_language(request: HttpRequest, response: HttpResponseBase, language: str) -> HttpResponseBase:
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", max_age=365 * 24 * 3600)
+    return response
+
+
+def with_order(view: View) -> View:
+    """Resolve the signed order link into the order, or say kindly that the link is broken or old."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            order = access.order_from_token(token)
+        except access.LinkExpired:
+            return link_problem(request, expired=True)
+        except (access.LinkInvalid, Order.DoesNotExist):
+            return link_problem(request, expired=False)
+        speak(request, order.language)
+        return remember_language(request, view(request, order, token, *args, **kwargs), order.language)
+
+    return wrapper
+
+
+def with_return(view: View) -> View:
+    """Resolve the signed status link into the return, with what its page shows."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return_request = return_for_status(access.return_id_from_token(token))
+        except access.LinkExpired:
+            return link_problem(request, expired=True)
+        except (access.LinkInvalid, ReturnRequest.DoesNotExist):
+            return link_problem(request, expired=False)
+        speak(request, return_request.language)
+        return view(request, return_request, token, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,362 @@
+"""The customer's pages: find the order, choose items, choose how, confirm, follow the return.
+
+Views are thin: eligibility, prices and every change come from selectors,
+pricing and services. What the customer has chosen so far lives in the session
+(`Draft`), so the flow works without JavaScript and survives the back button.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from returns import access, throttle
+from returns.forms import ChoiceForm, ItemsForm, LookupForm, pickup_days
+from returns.l10n import format_day, format_money, format_month_day
+from returns.models import (
+    HelpGuide,
+    Order,
+    Resolution,
+    ReturnMethod,
+    ReturnPhoto,
+    ReturnPolicy,
+    ReturnReason,
+    SelfHelpOutcome,
+)
+from returns.money import Currency
+from returns.photos import photos_store_draft
+from returns.pricing import Selection
+from returns.selectors import (
+    exchange_options,
+    order_by_lookup,
+    order_eligibility,
+    order_lines_with_returned,
+    quote_return,
+)
+from returns.services import LineRequest, ReturnRefused, return_create
+from returns.views.common import client_address, remember_language, with_order
+
+
+class Draft:
+    """The return being put together, kept in the session per order."""
+
+    def __init__(self, request: HttpRequest, order: Order) -> None:
+        self.session, self.name = request.session, f"return-draft-{order.pk}"
+        self.data: dict[str, Any] = self.session.get(self.name) or {"key": uuid.uuid4().hex}
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data.get(key)
+
+    def update(self, **values: Any) -> None:
+        self.data.update(values)
+        self.session[self.name] = self.data
+
+    def clear(self) -> None:
+        self.session.pop(self.name, None)
+
+
+# --- Finding the order ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponseBase:
+    form = LookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        number, client = form.cleaned_data["order_number"], client_address(request)
+        if throttle.lookup_blocked(client=client, order_number=number):
+            return render(request, "returns/try_later.html", {"minutes": throttle.WINDOW_SECONDS // 60}, status=429)
+        order = order_by_lookup(number, form.cleaned_data["contact"])
+        if order is not None:
+            response = redirect("returns:items", token=access.order_token(order))
+            return remember_language(request, response, order.language)
+        throttle.lookup_failed(client=client, order_number=number)
+        form.add_error(None, _("We could not find an order with those details. Check the order number and try again."))
+    return render(request, "returns/start.html", {"form": form, "policy": ReturnPolicy.current()})
+
+
+def policy_page(request: HttpRequest) -> HttpResponse:
+    policy = ReturnPolicy.current()
+    seasons = [
+        {
+            "name": season.name,
+            "start": format_month_day(season.bought_from_month, season.bought_from_day),
+            "end": format_month_day(season.bought_to_month, season.bought_to_day),
+            "until": format_month_day(season.returnable_until_month, season.returnable_until_day),
+        }
+        for season in policy.extensions.all()
+    ]
+    methods = [
+        {"label": ReturnMethod(option.method).label, "fees": [format_money(option.fee(c), c) for c in Currency.values]}
+        for option in policy.methods.all()
+        if option.offered
+    ]
+    context = {
+        "policy": policy,
+        "seasons": seasons,
+        "methods": methods,
+        "currencies": Currency.values,
+        "final_sale": list(policy.non_returnable_categories.all()),
+        "seller_pays": [reason.label() for reason in ReturnReason.objects.filter(active=True, seller_pays=True)],
+        "bonus": policy.store_credit_bonus_percent.normalize(),
+        "restocking": policy.restocking_fee_percent.normalize(),
+    }
+    return render(request, "returns/policy.html", context)
+
+
+# --- Choosing items ------------------------------------------------------------------------------
+
+
+@with_order
+@require_http_methods(["GET", "POST"])
+def items(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
+    draft = Draft(request, order)
+    lines = list(order_lines_with_returned(order))
+    results = order_eligibility(order, ReturnPolicy.current(), timezone.now(), lines)
+    photos_on_file = set(
+        ReturnPhoto.objects.filter(draft_key=draft["key"], return_line__isnull=True).values_list(
+            "order_line_id", flat=True
+        )
+    )
+    form = ItemsForm(
+        request.POST or None,
+        request.FILES or None,
+        lines=lines,
+        results=results,
+        reasons=list(ReturnReason.objects.filter(active=True)),
+        photos_on_file=photos_on_file,
+        language=translation.get_language() or order.language,
+        initial=_initial_items(draft),
+    )
+    if request.method == "POST" and form.is_valid():
+        photos_store_draft(draft_key=draft["key"], photos=form.photos())
+        draft.update(lines=form.selected())
+        guided = _lines_with_guides(order, draft)
+        return redirect("returns:help" if guided else "returns:choice", token=token)
+    returnable = any(result.eligible for result in results.values())
+    return render(
+        request, "returns/items.html", {"order": order, "form": form, "returnable": returnable, "token": token}
+    )
+
+
+def _initial_items(draft: Draft) -> dict[str, Any]:
+    initial: dict[str, Any] = {}
+    for line in draft["lines"] or []:
+        initial |= {
+            f"qty_{line['line_id']}": line["quantity"],
+            f"reason_{line['line_id']}": line["reason"],
+            f"comment_{line['line_id']}": line["comment"],
+        }
+    return initial
+
+
+def _lines_with_guides(order: Order, draft: Draft) -> list[tuple[int, HelpGuide]]:
+    """Chosen lines claimed as defective whose product has a self-help guide, in the best language."""
+    repairable = set(ReturnReason.objects.filter(allows_repair=True).values_list("code", flat=True))
+    claimed = {
+        line["line_id"] for line in draft["lines"] or [] if line["reason"] in repairable and not line.get("guided")
+    }
+    if not claimed:
+        return []
+    order_lines = {line.id: line for line in order.lines.filter(id__in=claimed).select_related("variant__product")}
+    guides = HelpGuide.objects.filter(product_id__in={line.variant.product_id for line in order_lines.values()})
+    language = translation.get_language() or "en"
+    best: dict[int, HelpGuide] = {}
+    for guide in guides:
+        if guide.language == language or (guide.language == "en" and guide.product_id not in best):
+            best[guide.product_id] = guide
+    return [
+        (line_id, best[line.variant.product_id])
+        for line_id, line in order_lines.items()
+        if line.variant.product_id in best
+    ]
+
+
+@with_order
+@require_http_methods(["GET", "POST"])
+def help_first(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
+    draft = Draft(request, order)
+    guided = _lines_with_guides(order, draft)
+    if not guided:
+        return redirect("returns:choice", token=token)
+    if request.method == "POST":
+        solved = request.POST.get("outcome") == "solved"
+        SelfHelpOutcome.objects.bulk_create(
+            SelfHelpOutcome(order_line_id=line_id, product_id=guide.product_id, solved=solved)
+            for line_id, guide in guided
+        )
+        ids = {line_id for line_id, _guide in guided}
+        lines = draft["lines"] or []
+        if solved:
+            lines = [line for line in lines if line["line_id"] not in ids]
+        else:
+            lines = [line | {"guided": True} if line["line_id"] in ids else line for line in lines]
+        draft.update(lines=lines)
+        if solved and not lines:
+            return render(request, "returns/solved.html", {"order": order})
+        return redirect("returns:choice", token=token)
+    guides = list({guide.pk: guide for _line_id, guide in guided}.values())
+    return render(request, "returns/help.html", {"order": order, "guides": guides, "token": token})
+
+
+# --- Choosing how ----------------------------------------------------------------------------------
+
+
+def _chosen_lines(order: Order, draft: Draft) -> dict[int, dict[str, Any]]:
+    return {line["line_id"]: line for line in draft["lines"] or []}
+
+
+@with_order
+@require_http_methods(["GET", "POST"])
+def choice(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
+    draft = Draft(request, order)
+    chosen = _chosen_lines(order, draft)
+    if not chosen:
+        return redirect("returns:items", token=token)
+    policy = ReturnPolicy.current()
+    lines = [line for line in order.lines.select_related("variant__product") if line.id in chosen]
+    options = exchange_options(lines)
+    reasons = ReturnReason.objects.in_bulk([line["reason"] for line in chosen.values()], field_name="code")
+    form = ChoiceForm(
+        request.POST or None,
+        resolutions=_resolutions(policy, chosen, reasons, any(options.values())),
+        methods=[option for option in policy.methods.all() if option.offered],
+        method_labels=_method_labels(policy, order.currency),
+        pickup_days=pickup_days(format_day),
+        exchange_lines=[(line, options[line.id]) for line in lines if options[line.id]],
+        initial=draft.data,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        draft.update(
+            resolution=data["resolution"],
+            method=data["method"],
+            pickup_date=data["pickup_date"].isoformat() if data.get("pickup_date") else None,
+            exchange={str(line.id): data.get(f"exchange_{line.id}") for line, _variants in form.exchange_lines},
+        )
+        return redirect("returns:confirm", token=token)
+    return render(request, "returns/choice.html", {"order": order, "form": form, "token": token})
+
+
+def _resolutions(
+    policy: ReturnPolicy, chosen: dict[int, dict[str, Any]], reasons: dict[str, ReturnReason], can_exchange: bool
+) -> list[tuple[str, str]]:
+    bonus = policy.store_credit_bonus_percent.normalize()
+    offered = [(Resolution.REFUND.value, _("Refund to my original payment method"))]
+    offered.append(
+        (Resolution.STORE_CREDIT.value, _("Store credit with %(bonus)s %% extra") % {"bonus": bonus})
+        if bonus
+        else (Resolution.STORE_CREDIT.value, _("Store credit"))
+    )
+    if can_exchange:
+        offered.append((Resolution.EXCHANGE.value, _("Exchange for another size or colour")))
+    if all(line["reason"] in reasons and reasons[line["reason"]].allows_repair for line in chosen.values()):
+        offered.append((Resolution.REPAIR.value, _("Repair or replacement")))
+    return offered
+
+
+def _method_labels(policy: ReturnPolicy, currency: str) -> dict[str, str]:
+    labels = {}
+    for option in policy.methods.all():
+        fee = option.fee(currency)
+        cost = format_money(fee, currency) if fee else _("free")
+        labels[option.method] = f"{ReturnMethod(option.method).label} — {cost}"
+    return labels
+
+
+# --- Confirming ------------------------------------------------------------------------------------
+
+
+def _line_requests(draft: Draft) -> list[LineRequest]:
+    exchange = draft["exchange"] or {}
+    return [
+        LineRequest(
+            order_line_id=line["line_id"],
+            quantity=line["quantity"],
+            reason_code=line["reason"],
+            comment=line["comment"],
+            exchange_variant_id=exchange.get(str(line["line_id"])),
+        )
+        for line in draft["lines"] or []
+    ]
+
+
+@with_order
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
+    draft = Draft(request, order)
+    if not draft["lines"] or not draft["method"]:
+        return redirect("returns:items", token=token)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            return_request = return_create(
+                order=order,
+                lines=_line_requests(draft),
+                resolution=draft["resolution"],
+                method=draft["method"],
+                pickup_date=dt.date.fromisoformat(draft["pickup_date"]) if draft["pickup_date"] else None,
+                language=translation.get_language() or order.language,
+                submission_key=request.POST.get("submission_key") or draft["key"],
+                photo_draft_key=draft["key"],
+            )
+        except ReturnRefused as refusal:
+            errors = [message for messages in refusal.errors.values() for message in messages]
+        else:
+            draft.clear()
+            return redirect(reverse("returns:status", args=[access.status_token(return_request)]) + "?new=1")
+    return render(request, "returns/confirm.html", _confirm_context(order, draft, errors, token))
+
+
+def _confirm_context(order: Order, draft: Draft, errors: list[str], token: str) -> dict[str, Any]:
+    policy = ReturnPolicy.current()
+    lines = list(order_lines_with_returned(order))
+    requests = _line_requests(draft)
+    reasons = ReturnReason.objects.in_bulk([line.reason_code for line in requests], field_name="code")
+    selections = [
+        Selection(
+            line.order_line_id,
+            line.quantity,
+            bool(reasons.get(line.reason_code) and reasons[line.reason_code].seller_pays),
+        )
+        for line in requests
+    ]
+    quote = quote_return(
+        order=order,
+        lines=lines,
+        policy=policy,
+        selections=selections,
+        resolution=draft["resolution"],
+        method=draft["method"],
+    )
+    by_id = {line.id: line for line in lines}
+    amounts = {quote_line.line_id: quote_line.amount for quote_line in quote.lines}
+    rows = [
+        {
+            "line": by_id[line.order_line_id],
+            "quantity": line.quantity,
+            "reason": reasons[line.reason_code].label() if line.reason_code in reasons else "",
+            "amount": amounts.get(line.order_line_id),
+        }
+        for line in requests
+        if line.order_line_id in by_id
+    ]
+    return {
+        "order": order,
+        "rows": rows,
+        "quote": quote,
+        "resolution": Resolution(draft["resolution"]).label,
+        "method": ReturnMethod(draft["method"]).label,
+        "pickup_date": dt.date.fromisoformat(draft["pickup_date"]) if draft["pickup_date"] else None,
+        "submission_key": draft["key"],
+        "refund_days": policy.refund_within_days,
+        "errors": errors,
+        "token": token,
+    }

@@ -1,0 +1,184 @@
+"""The customer's status page, reached by a signed link, and the documents for the parcel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from returns.l10n import format_day
+from returns.labels import LabelData, PackingData, PackingItem, render_label, render_packing_instructions
+from returns.models import Resolution, ReturnMethod, ReturnPolicy, ReturnRequest, ReturnState
+from returns.services import InvalidTransition, return_ensure_shipment, return_transition
+from returns.views.common import with_return
+
+CANCELLABLE = {ReturnState.REQUESTED, ReturnState.APPROVED}
+PRINTABLE = {ReturnState.REQUESTED, ReturnState.APPROVED, ReturnState.IN_TRANSIT}
+
+HAPPY_PATH = [
+    ReturnState.REQUESTED,
+    ReturnState.APPROVED,
+    ReturnState.IN_TRANSIT,
+    ReturnState.RECEIVED,
+    ReturnState.INSPECTED,
+    ReturnState.COMPLETED,
+]
+
+
+def timeline(return_request: ReturnRequest) -> list[dict[str, Any]]:
+    """The happy path with the day each step happened; an end state (rejected, ...) closes it."""
+    reached = {event.to_state: event.at for event in return_request.history.all()}
+    steps = HAPPY_PATH
+    ended = return_request.state in (ReturnState.REJECTED, ReturnState.CANCELLED, ReturnState.EXPIRED)
+    if ended:
+        steps = [step for step in steps if step in reached] + [ReturnState(return_request.state)]
+    return [
+        {"state": step, "label": step.label, "at": reached.get(step), "current": step == return_request.state}
+        for step in steps
+    ]
+
+
+@with_return
+def status(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponse:
+    order = return_request.order
+    context = {
+        "return": return_request,
+        "order": order,
+        "lines": list(return_request.lines.all()),
+        "steps": timeline(return_request),
+        "token": token,
+        "new": request.GET.get("new") == "1",
+        "can_cancel": return_request.state in CANCELLABLE,
+        "can_print": return_request.state in PRINTABLE
+        and return_request.method in (ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF),
+        "send_by": send_by(return_request),
+        "is_store_credit": return_request.resolution == Resolution.STORE_CREDIT,
+        "is_exchange": return_request.resolution == Resolution.EXCHANGE,
+        "method_label": ReturnMethod(return_request.method).label,
+        "resolution_label": Resolution(return_request.resolution).label,
+    }
+    return render(request, "returns/status.html", context)
+
+
+def send_by(return_request: ReturnRequest) -> dt.date:
+    return timezone.localdate(return_request.state_changed_at) + dt.timedelta(
+        days=ReturnPolicy.current().send_within_days
+    )
+
+
+@require_POST
+@with_return
+def cancel(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponseBase:
+    try:
+        return_transition(return_request=return_request, to=ReturnState.CANCELLED, actor="customer")
+    except InvalidTransition:
+        messages.error(request, _("This return can no longer be cancelled: the parcel is already on its way."))
+    else:
+        messages.success(request, _("Your return is cancelled. You can start a new one while the return period lasts."))
+    return redirect("returns:status", token=token)
+
+
+def _label_data(return_request: ReturnRequest) -> LabelData:
+    order, customer = return_request.order, return_request.order.customer
+    policy = ReturnPolicy.current()
+    service = (
+        _("Return parcel · drop-off point")
+        if return_request.method == ReturnMethod.QR_DROPOFF
+        else _("Return parcel · printed label")
+    )
+    return LabelData(
+        return_number=return_request.number,
+        tracking_number=return_request.tracking_number,
+        qr_payload=return_request.qr_payload,
+        order_number=order.number,
+        sender=tuple(
+            part
+            for part in (
+                customer.name,
+                customer.street,
+                f"{customer.postcode} {customer.city}".strip(),
+                customer.country,
+            )
+            if part
+        ),
+        recipient=tuple(line.strip() for line in policy.return_address.splitlines() if line.strip()),
+        service=service,
+        carrier=return_request.carrier,
+        parcel_number=1,
+        parcel_count=1,
+        created_on=timezone.localdate(return_request.created_at),
+        language=translation.get_language() or return_request.language,
+        shop_name=settings.SHOP_NAME,
+    )
+
+
+def _pdf(content: bytes, filename: str, request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@with_return
+def label(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponseBase:
+    if return_request.method not in (ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF):
+        return redirect("returns:status", token=token)
+    return_ensure_shipment(return_request=return_request)
+    page = "A4" if request.GET.get("page") == "a4" else "A6"
+    pdf = render_label(_label_data(return_request), page=page)
+    return _pdf(pdf, f"return-label-{return_request.number}.pdf", request)
+
+
+def packing_data(return_request: ReturnRequest) -> PackingData:
+    return PackingData(
+        return_number=return_request.number,
+        order_number=return_request.order.number,
+        items=tuple(
+            PackingItem(
+                name=line.order_line.variant.product.name,
+                option=line.order_line.variant.option,
+                sku=line.order_line.variant.sku,
+                quantity=line.quantity,
+            )
+            for line in return_request.lines.all()
+        ),
+        send_by=send_by(return_request),
+        method=str(ReturnMethod(return_request.method).label),
+        drop_off=tuple(drop_off_lines(return_request)),
+        language=translation.get_language() or return_request.language,
+        shop_name=settings.SHOP_NAME,
+        qr_payload=return_request.qr_payload,
+    )
+
+
+def drop_off_lines(return_request: ReturnRequest) -> list[str]:
+    """Where and how the parcel is handed over, in words for the chosen method."""
+    method = return_request.method
+    if method == ReturnMethod.LABEL:
+        return [_("Stick the label on the parcel and hand it in at any parcel shop or post office.")]
+    if method == ReturnMethod.QR_DROPOFF:
+        return [_("No printer needed: show the QR code at a parcel shop; they print the label for you.")]
+    if method == ReturnMethod.PICKUP and return_request.pickup_date:
+        return [
+            _("We collect the parcel at your address on %(day)s, between 8:00 and 18:00.")
+            % {"day": format_day(return_request.pickup_date)}
+        ]
+    return [
+        _("Bring the parcel to our store: %(address)s. Show the return number at the till.")
+        % {"address": ReturnPolicy.current().store_address}
+    ]
+
+
+@with_return
+def packing(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponseBase:
+    data = packing_data(return_request)
+    if request.GET.get("format") == "pdf":
+        return _pdf(render_packing_instructions(data), f"packing-{return_request.number}.pdf", request)
+    return render(request, "returns/packing.html", {"return": return_request, "data": data, "token": token})

@@ -1,0 +1,267 @@
+"""The customer's flow over HTTP: the happy path and what bad input gets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from returns import access
+from returns.models import Order, Product, ReturnPhoto, ReturnRequest, ReturnState
+from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    cache.clear()
+
+
+def order_with(*prices: str, language: str = "en", **order_fields: object) -> Order:
+    order = OrderFactory(language=language, shipping_amount=Decimal("49.00"), **order_fields)
+    for price in prices:
+        OrderLineFactory(order=order, unit_price=Decimal(price), quantity=2)
+    return order
+
+
+def items_url(order: Order) -> str:
+    return reverse("returns:items", args=[access.order_token(order)])
+
+
+def choose(client: Client, order: Order, picks: dict[int, tuple[int, str]], files: dict | None = None) -> object:
+    data: dict[str, object] = {}
+    for line in order.lines.all():
+        quantity, reason = picks.get(line.id, (0, ""))
+        data |= {f"qty_{line.id}": quantity, f"reason_{line.id}": reason, f"comment_{line.id}": ""}
+    data |= files or {}
+    return client.post(items_url(order), data)
+
+
+def walk_to_confirm(client: Client, order: Order, picks: dict[int, tuple[int, str]], **how: str) -> str:
+    token = access.order_token(order)
+    response = choose(client, order, picks)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    response = client.post(
+        reverse("returns:choice", args=[token]), {"resolution": "refund", "method": "label", "pickup_date": ""} | how
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return reverse("returns:confirm", args=[token])
+
+
+def photo(name: str = "crack.jpg", kind: str = "JPEG") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, kind)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+# --- Finding the order --------------------------------------------------------------------------
+
+
+def test_lookup_by_email_or_postcode_opens_the_order_in_its_language(client: Client) -> None:
+    order = order_with("499", language="fi")
+    for contact in (order.customer.email.upper(), " 111 22 "):
+        response = client.post("/", {"order_number": order.number, "contact": contact})
+        assert response.status_code == 302
+        assert response["Location"] == items_url(order)
+        assert client.cookies["django_language"].value == "fi"
+    assert '<html lang="fi">' in client.get(items_url(order)).content.decode()
+
+
+def test_a_wrong_combination_gets_one_neutral_message(client: Client) -> None:
+    order = order_with("499")
+    wrong_email = client.post("/", {"order_number": order.number, "contact": "someone@else.example"})
+    no_order = client.post("/", {"order_number": "NO-SUCH", "contact": order.customer.email})
+    message = "We could not find an order with those details."
+    assert message in wrong_email.content.decode() and message in no_order.content.decode()
+    assert wrong_email.status_code == no_order.status_code == 200
+
+
+def test_lookups_are_limited_per_order_number(client: Client) -> None:
+    order = order_with("499")
+    for attempt in range(10):
+        client.post(
+            "/",
+            {"order_number": order.number, "contact": f"guess{attempt}@example.com"},
+            REMOTE_ADDR=f"10.0.0.{attempt}",
+        )
+    response = client.post("/", {"order_number": order.number, "contact": order.customer.email}, REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 429
+    assert "Please try again later" in response.content.decode()
+
+
+def test_lookups_are_limited_per_client(client: Client) -> None:
+    order = order_with("499")
+    for attempt in range(10):
+        client.post("/", {"order_number": f"X{attempt}", "contact": "a@b.example"})
+    assert client.post("/", {"order_number": order.number, "contact": order.customer.email}).status_code == 429
+
+
+def test_an_expired_or_altered_link_says_so_kindly(client: Client) -> None:
+    order = order_with("499")
+    token = access.order_token(order)
+    assert client.get(items_url(order)[:-3] + "xx/").status_code == 404
+    later = timezone.now() + dt.timedelta(days=access.ORDER_LINK_DAYS + 1)
+    with mock.patch("django.core.signing.time.time", return_value=later.timestamp()):
+        response = client.get(reverse("returns:items", args=[token]))
+    assert response.status_code == 410
+    assert "This link has expired" in response.content.decode()
+    assert client.get(reverse("returns:status", args=[signing.dumps("x", salt="returns.status")])).status_code == 404
+
+
+# --- Choosing and confirming ------------------------------------------------------------------------
+
+
+def test_a_full_return_from_items_to_status_page(client: Client) -> None:
+    order = order_with("499.00", "250.00")
+    first, second = order.lines.all()
+    confirm_url = walk_to_confirm(client, order, {first.id: (2, "too_small"), second.id: (1, "changed_mind")})
+
+    preview = client.get(confirm_url).content.decode()
+    assert "Return fee" in preview
+    assert "€1,199.00" not in preview  # SEK order: amounts in kronor
+    assert "SEK" in preview or "kr" in preview
+
+    response = client.post(confirm_url, {"submission_key": "ignored-the-session-one-wins"})
+    assert response.status_code == 302
+    return_request = ReturnRequest.objects.get()
+    assert (return_request.items_amount, return_request.return_fee) == (Decimal("1248.00"), Decimal("49.00"))
+    assert return_request.expected_refund == Decimal("1199.00")
+    assert return_request.tracking_number
+
+    status_page = client.get(response["Location"])
+    assert status_page.status_code == 200
+    text = status_page.content.decode()
+    assert return_request.number in text and "Download the label" in text
+
+
+def test_confirming_twice_creates_one_return(client: Client) -> None:
+    order = order_with("499.00")
+    line = order.lines.get()
+    confirm_url = walk_to_confirm(client, order, {line.id: (1, "too_big")})
+    key = client.get(confirm_url).context["submission_key"]
+    first = client.post(confirm_url, {"submission_key": key})
+    second = client.post(confirm_url, {"submission_key": key})  # the draft is gone: back to choosing items
+    assert first.status_code == 302
+    assert ReturnRequest.objects.count() == 1
+    assert second.status_code == 302
+
+
+def test_quantities_above_what_can_be_returned_are_refused(client: Client) -> None:
+    order = order_with("499.00")
+    line = order.lines.get()
+    response = choose(client, order, {line.id: (3, "too_big")})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert ReturnRequest.objects.count() == 0
+
+
+def test_another_customers_line_ids_are_ignored(client: Client) -> None:
+    order, other = order_with("499.00"), order_with("999.00")
+    foreign = other.lines.get()
+    data = {f"qty_{foreign.id}": 1, f"reason_{foreign.id}": "too_big"}
+    response = client.post(items_url(order), data)
+    assert response.status_code == 200
+    assert "Choose at least one item to return." in response.content.decode()
+
+
+def test_final_sale_lines_say_why_and_offer_no_fields(client: Client) -> None:
+    order = order_with("499.00", "79.00")
+    hygiene = order.lines.last()
+    Product.objects.filter(pk=hygiene.variant.product_id).update(returnable=False)
+    page = client.get(items_url(order)).content.decode()
+    assert "sold as final sale or for hygiene reasons" in page
+    assert f'name="qty_{hygiene.id}"' not in page
+
+
+def test_defective_items_need_a_real_photo(client: Client) -> None:
+    order = order_with("499.00")
+    line = order.lines.get()
+    missing = choose(client, order, {line.id: (1, "defective")})
+    assert "Add at least one photo that shows the problem." in missing.content.decode()
+
+    fake = SimpleUploadedFile("crack.jpg", b"<?php echo 'not an image'; ?>", content_type="image/jpeg")
+    refused = choose(client, order, {line.id: (1, "defective")}, {f"photos_{line.id}": fake})
+    assert "is not a JPEG, PNG, HEIC or WebP photo" in refused.content.decode()
+    assert ReturnPhoto.objects.count() == 0
+
+    accepted = choose(client, order, {line.id: (1, "defective")}, {f"photos_{line.id}": photo()})
+    assert accepted.status_code == 302
+    assert ReturnPhoto.objects.get().content_type == "image/jpeg"
+
+
+def test_exchange_for_a_size_in_stock(client: Client) -> None:
+    order = order_with("499.00")
+    line = order.lines.get()
+    bigger = VariantFactory(product=line.variant.product, option="L", stock=3)
+    VariantFactory(product=line.variant.product, option="XL", stock=0)
+    confirm_url = walk_to_confirm(
+        client, order, {line.id: (1, "too_small")}, resolution="exchange", **{f"exchange_{line.id}": str(bigger.id)}
+    )
+    assert client.post(confirm_url).status_code == 302
+    return_request = ReturnRequest.objects.get()
+    assert return_request.resolution == "exchange"
+    assert return_request.lines.get().exchange_variant == bigger
+    assert return_request.return_fee == Decimal("0")  # exchanges are free by default
+
+
+def test_customer_cancels_before_sending(client: Client) -> None:
+    order = order_with("499.00")
+    line = order.lines.get()
+    confirm_url = walk_to_confirm(client, order, {line.id: (1, "too_big")})
+    status_url = client.post(confirm_url)["Location"].split("?")[0]
+    page = client.post(status_url + "cancel/", follow=True).content.decode()
+    assert "Your return is cancelled." in page
+    assert ReturnRequest.objects.get().state == ReturnState.CANCELLED
+
+
+def test_the_label_is_a_pdf(client: Client) -> None:
+    order = order_with("499.00")
+    line = order.lines.get()
+    confirm_url = walk_to_confirm(client, order, {line.id: (1, "too_big")})
+    status_url = client.post(confirm_url)["Location"].split("?")[0]
+    label = client.get(status_url + "label.pdf?download=1")
+    assert label.status_code == 200
+    assert label["Content-Type"] == "application/pdf"
+    assert label.content.startswith(b"%PDF")
+    packing = client.get(status_url + "packing/")
+    assert "Put these in the parcel" in packing.content.decode()
+
+
+# --- Constant queries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["items", "status"])
+def test_pages_use_the_same_number_of_queries_for_1_and_50_lines(client: Client, page: str) -> None:
+    counts = []
+    for size in (1, 50):
+        order = order_with(*["100.00"] * size, placed_at=timezone.now() - dt.timedelta(days=3))
+        if page == "items":
+            url = items_url(order)
+        else:
+            from returns.services import LineRequest, return_create
+
+            return_request = return_create(
+                order=order,
+                lines=[LineRequest(line.id, 1, "too_big") for line in order.lines.all()],
+                resolution="refund",
+                method="label",
+            )
+            url = reverse("returns:status", args=[access.status_token(return_request)])
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
