@@ -7,6 +7,7 @@ the service they are skipped with the reason; with REQUIRE_SERVICES=1 (set by
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
@@ -33,3 +34,38 @@ def _required_services(request: pytest.FixtureRequest) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if REQUIRE_SERVICES and connection.vendor != "postgresql":
         raise pytest.UsageError("REQUIRE_SERVICES=1 but DATABASE_URL does not point at PostgreSQL")
+
+
+def _runs_in_a_transaction_of_its_own(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    return bool(marker and marker.kwargs.get("transaction")) or "live_server" in fixtures
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Transactional tests last, after every other plugin's ordering (pytest-playwright regroups by browser).
+
+    They empty the tables when they end, data from migrations included, so a
+    test wrapped in a plain transaction must never run after one of them.
+    """
+    items.sort(key=_runs_in_a_transaction_of_its_own)
+
+
+@pytest.fixture
+def migration_data(transactional_db: None) -> None:
+    """Transactional tests end by emptying every table; put back what the data migrations wrote.
+
+    (Django's serialized_rollback would do this, but the serialized copy goes
+    missing once a plain `db` test has run in the same session on PostgreSQL.)
+    """
+    from django.apps import apps
+
+    from returns.models import ReturnReason
+
+    if ReturnReason.objects.exists():
+        return
+    defaults_and_roles = importlib.import_module("returns.migrations.0002_defaults_and_roles")
+    defaults_and_roles.defaults(apps, None)
+    defaults_and_roles.roles(apps, None)
+    importlib.import_module("returns.migrations.0003_customer_flow").defect_claims_allow_repair(apps, None)

@@ -144,9 +144,9 @@ def defaults(apps, schema_editor):
 def roles(apps, schema_editor):
     # Permissions are normally created after all migrations; roles need them now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        original, app_config.models_module = getattr(app_config, "models_module", None), True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     returns_perms = Permission.objects.filter(content_type__app_label="returns")

@@ -31,11 +31,12 @@ def link_problem(request: HttpRequest, *, expired: bool) -> HttpResponse:
     return render(request, "returns/link_problem.html", {"expired": expired}, status=410 if expired else 404)
 
 
-def speak(request: HttpRequest, language: str) -> None:
+def page_language(request: HttpRequest, language: str) -> str:
     """The order's (or return's) language is the default until the customer picks one with the switcher."""
-    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return translation.get_language() or language
+    request.LANGUAGE_CODE = language
+    return language
 
 
 def remember_language(request: HttpRequest, response: HttpResponseBase, language: str) -> HttpResponseBase:
@@ -55,8 +56,9 @@ def with_order(view: View) -> View:
             return link_problem(request, expired=True)
         except (access.LinkInvalid, Order.DoesNotExist):
             return link_problem(request, expired=False)
-        speak(request, order.language)
-        return remember_language(request, view(request, order, token, *args, **kwargs), order.language)
+        with translation.override(page_language(request, order.language)):
+            response = view(request, order, token, *args, **kwargs)
+        return remember_language(request, response, order.language)
 
     return wrapper
 
@@ -72,7 +74,7 @@ def with_return(view: View) -> View:
             return link_problem(request, expired=True)
         except (access.LinkInvalid, ReturnRequest.DoesNotExist):
             return link_problem(request, expired=False)
-        speak(request, return_request.language)
-        return view(request, return_request, token, *args, **kwargs)
+        with translation.override(page_language(request, return_request.language)):
+            return view(request, return_request, token, *args, **kwargs)
 
     return wrapper

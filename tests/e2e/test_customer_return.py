@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from returns.models import ReturnRequest
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def say(language: str, text: str) -> str:
@@ -21,7 +21,7 @@ def say(language: str, text: str) -> str:
 
 
 @pytest.fixture
-def demo_shop() -> None:
+def demo_shop(migration_data: None) -> None:
     call_command("seed_demo", stdout=io.StringIO())
 
 

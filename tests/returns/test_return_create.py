@@ -118,7 +118,8 @@ def test_unknown_reason_and_unoffered_method_are_refused() -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migration_data")
 def test_two_simultaneous_returns_cannot_both_claim_the_last_unit() -> None:
     line = OrderLineFactory(quantity=1)
     barrier = threading.Barrier(4)
