@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class ReturnsConfig(AppConfig):
     name = "returns"
     verbose_name = "Returns"
+
+    def ready(self) -> None:
+        from returns.models import ReturnMethodOption, ReturnPolicy, SeasonalExtension
+        from returns.models.policy import forget_current_policy
+
+        for model in (ReturnPolicy, SeasonalExtension, ReturnMethodOption):
+            post_save.connect(forget_current_policy, sender=model, dispatch_uid=f"forget-policy-save-{model.__name__}")
+            post_delete.connect(forget_current_policy, sender=model, dispatch_uid=f"forget-policy-del-{model.__name__}")
+        for through in (ReturnPolicy.non_returnable_categories.through, ReturnPolicy.non_returnable_products.through):
+            m2m_changed.connect(forget_current_policy, sender=through, dispatch_uid=f"forget-policy-{through.__name__}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency
@@ -22,12 +23,23 @@ def _locale(language: str | None) -> str:
 
 def format_money(amount: Decimal, currency: str, language: str | None = None) -> str:
     """``1 234,50 kr`` in Swedish, ``€1,234.50`` in English."""
-    return format_currency(round_money(amount, currency), currency, locale=_locale(language))
+    return _money(round_money(amount, currency), currency, _locale(language))
 
 
 def format_day(day: dt.date, language: str | None = None) -> str:
     """``23 november 2026`` in Swedish, ``23 November 2026`` in English."""
-    return format_date(day, format="long", locale=_locale(language))
+    return _day(day, _locale(language))
+
+
+# Babel parses its locale patterns on every call; pages repeat the same few amounts and days.
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, currency: str, locale: str) -> str:
+    return format_currency(amount, currency, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _day(day: dt.date, locale: str) -> str:
+    return format_date(day, format="long", locale=locale)
 
 
 def format_month_day(month: int, day: int, language: str | None = None) -> str:

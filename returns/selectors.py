@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from returns.models import VOID_STATES, Order, OrderLine, Resolution, ReturnPolicy, ReturnRequest, Variant
+from returns.models import VOID_STATES, Order, OrderLine, Resolution, ReturnLine, ReturnPolicy, ReturnRequest, Variant
 from returns.money import ZERO
 from returns.policy import LineEligibility, LineFacts, OrderFacts, PolicyRules, eligibility
 from returns.pricing import PricedOrderLine, Quote, Selection, Terms, quote
@@ -19,8 +19,8 @@ def policy_rules(policy: ReturnPolicy) -> PolicyRules:
     return PolicyRules(
         window_days=policy.window_days,
         extensions=tuple(extension.as_rule() for extension in policy.extensions.all()),
-        non_returnable_categories=frozenset(policy.non_returnable_categories.values_list("id", flat=True)),
-        non_returnable_products=frozenset(policy.non_returnable_products.values_list("id", flat=True)),
+        non_returnable_categories=frozenset(category.id for category in policy.non_returnable_categories.all()),
+        non_returnable_products=frozenset(product.id for product in policy.non_returnable_products.all()),
     )
 
 
@@ -130,8 +130,9 @@ def exchange_options(lines: Sequence[OrderLine]) -> dict[int, list[Variant]]:
 
 
 def return_for_status(pk: int) -> ReturnRequest:
+    lines = ReturnLine.objects.select_related("order_line__variant__product", "reason", "exchange_variant")
     return (
         ReturnRequest.objects.select_related("order__customer")
-        .prefetch_related("lines__order_line__variant__product", "lines__reason", "lines__exchange_variant", "history")
+        .prefetch_related(Prefetch("lines", queryset=lines), "history")
         .get(pk=pk)
     )

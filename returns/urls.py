@@ -1,11 +1,12 @@
 from django.urls import path
 
-from returns.views import flow, status
+from returns.views import common, flow, status
 
 app_name = "returns"
 urlpatterns = [
     path("", flow.start, name="start"),
     path("policy/", flow.policy_page, name="policy"),
+    path("language/<str:code>/", common.choose_language, name="language"),
     path("order/<str:token>/", flow.items, name="items"),
     path("order/<str:token>/help/", flow.help_first, name="help"),
     path("order/<str:token>/how/", flow.choice, name="choice"),

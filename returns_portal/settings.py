@@ -97,7 +97,14 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env.url("REDIS_URL", required=PRODUCTION, schemes=("redis", "rediss"), default="")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Portals on one Redis (a demo, a staging copy) keep apart by their database's name.
+            "KEY_PREFIX": Path(str(DATABASES["default"]["NAME"])).name,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -10,6 +10,5 @@ admin.site.index_title = "Returns, refunds and follow-ups"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("returns.urls")),
 ]

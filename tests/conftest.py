@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -29,6 +31,21 @@ def _required_services(request: pytest.FixtureRequest) -> None:
         _missing("PostgreSQL (DATABASE_URL=postgres://...)")
     if request.node.get_closest_marker("redis") and not settings.REDIS_URL:
         _missing("Redis (REDIS_URL=redis://...)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_of_its_own() -> Iterator[None]:
+    """Tests cache in memory: clearing it between tests must not flush a Redis that others use."""
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: no policy or look-up counts left by another."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,6 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from returns.models.catalog import Category, Product, money_field
 from returns.money import ZERO, Currency
 from returns.policy import ExtensionRule
+
+CURRENT_POLICY_KEY = "returns:current-policy"
+POLICY_CACHE_SECONDS = 300  # changes are forgotten at once; this only bounds edits made behind Django's back
+
+
+def forget_current_policy(**kwargs: object) -> None:
+    """Signal receiver: any change to the policy or its parts makes the next request reload it."""
+    cache.delete(CURRENT_POLICY_KEY)
+
 
 EU_WITHDRAWAL_DAYS = 14  # Directive 2011/83/EU, art. 9 and 13: the floor for the window and the refund deadline.
 
@@ -84,11 +94,29 @@ class ReturnPolicy(models.Model):
 
     @classmethod
     def current(cls) -> ReturnPolicy:
-        """The active policy; a fresh install gets the defaults until staff edit them."""
-        policy = cls.objects.filter(is_active=True).first()
+        """The active policy, with its extensions, methods and final-sale lists.
+
+        Every customer page reads it and staff change it rarely, so it is kept
+        in the cache (shared by all web machines) and forgotten whenever any
+        part of it is saved. A fresh install gets the defaults until staff edit them.
+        """
+        policy: ReturnPolicy | None = cache.get(CURRENT_POLICY_KEY)
         if policy is None:
-            policy, _created = cls.objects.get_or_create(is_active=True)
+            policy = cls._load_active()
+            if policy is None:
+                cls.objects.get_or_create(is_active=True)
+                policy = cls._load_active()
+            cache.set(CURRENT_POLICY_KEY, policy, timeout=POLICY_CACHE_SECONDS)
+        assert policy is not None
         return policy
+
+    @classmethod
+    def _load_active(cls) -> ReturnPolicy | None:
+        return (
+            cls.objects.filter(is_active=True)
+            .prefetch_related("extensions", "methods", "non_returnable_categories", "non_returnable_products")
+            .first()
+        )
 
 
 class SeasonalExtension(models.Model):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from returns import signals
-from returns.carrier import ShipmentRequest, get_carrier
+from returns.carriers import ShipmentRequest, get_carrier
 from returns.models import (
     EU_WITHDRAWAL_DAYS,
     Order,

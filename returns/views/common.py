@@ -8,8 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from returns import access
 from returns.models import Order, ReturnRequest
@@ -42,6 +43,19 @@ def page_language(request: HttpRequest, language: str) -> str:
 def remember_language(request: HttpRequest, response: HttpResponseBase, language: str) -> HttpResponseBase:
     if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", max_age=365 * 24 * 3600)
+    return response
+
+
+def choose_language(request: HttpRequest, code: str) -> HttpResponseBase:
+    """A plain link per language: remembering a preference needs no form, so the header needs no CSRF token."""
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, samesite="Lax", max_age=365 * 24 * 3600)
     return response
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from returns.documents import LabelData, PackingData, PackingItem, render_label, render_packing_instructions
 from returns.l10n import format_day
-from returns.labels import LabelData, PackingData, PackingItem, render_label, render_packing_instructions
 from returns.models import Resolution, ReturnMethod, ReturnPolicy, ReturnRequest, ReturnState
 from returns.services import InvalidTransition, return_ensure_shipment, return_transition
 from returns.views.common import with_return

@@ -36,7 +36,9 @@ def test_a_return_within_policy_is_numbered_and_approved_at_once() -> None:
 
 
 def test_without_auto_approval_the_return_waits_for_staff() -> None:
-    ReturnPolicy.objects.update(auto_approve=False)
+    policy = ReturnPolicy.current()
+    policy.auto_approve = False
+    policy.save()
     assert create(OrderLineFactory()).state == ReturnState.REQUESTED
 
 
@@ -107,7 +109,9 @@ def test_final_sale_items_and_foreign_lines_are_refused() -> None:
 
 
 def test_unknown_reason_and_unoffered_method_are_refused() -> None:
-    ReturnPolicy.current().methods.filter(method="qr").update(offered=False)
+    qr = ReturnPolicy.current().methods.get(method="qr")
+    qr.offered = False
+    qr.save()
     line = OrderLineFactory()
     with pytest.raises(ReturnRefused) as refusal:
         create(line, reason="because", method="qr")

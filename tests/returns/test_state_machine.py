@@ -105,7 +105,9 @@ def test_every_change_is_announced_with_from_and_to() -> None:
 
 def test_a_rejection_needs_a_reason_the_customer_can_read() -> None:
     staff = User.objects.create_user("olli", is_staff=True)
-    ReturnPolicy.objects.update(auto_approve=False)
+    policy = ReturnPolicy.current()
+    policy.auto_approve = False
+    policy.save()
     return_request = new_return()
     assert return_request.state == ReturnState.REQUESTED
 

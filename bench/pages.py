@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Customer pages under load, as a ratio to a hello-world view on the same server.
 
-    .venv/bin/python bench/http.py [--seconds 10] [--connections 16]
+    .venv/bin/python bench/pages.py [--seconds 10] [--connections 16]
 
 Serves the portal with gunicorn (production settings, PostgreSQL, Redis), loads
 /hello/, the start page, the policy page and a status page with wrk one after
@@ -59,7 +59,7 @@ def prepare(env: dict[str, str]) -> str:
         "from returns.access import status_token; from returns.models import ReturnRequest; "
         "print(status_token(ReturnRequest.objects.order_by('id').first()))"
     )
-    return f"/r/{manage(env, 'shell', '-c', script).strip()}/"
+    return f"/r/{manage(env, 'shell', '--no-imports', '-c', script).strip()}/"
 
 
 def free_port() -> int:

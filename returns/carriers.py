@@ -1,0 +1,128 @@
+"""Carriers behind a small protocol: book a return parcel, get a tracking number and a QR payload.
+
+The carrier is chosen in settings by dotted path (``RETURN_CARRIER``, default
+`BuiltinCarrier`). A real carrier's adapter does its HTTP inside
+`create_shipment`, which callers run outside any database transaction, and
+must be idempotent per ``return_id`` like the built-in one.
+
+The built-in carrier needs no outside service. It issues tracking numbers in
+the UPU S10 shape ``CR000012345SE``: service indicator, 8-digit serial, check
+digit, country. The service indicator ``CR`` is in S10's parcel-post range
+(CA-CZ; ``R`` for return), because a return is a parcel: the often-seen ``RR``
+belongs to registered *letters*. The serial is the return's database id, so
+booking twice gives the same number and two returns never share one.
+
+QR payload format, for the drop-off point's scanner::
+
+    RETURN:<return number>/TRACK:<tracking number>     e.g. RETURN:R-7K3P9QX/TRACK:CR000012345SE
+
+Every character is in the QR code's alphanumeric set (digits, capitals, space
+and ``$%*+-./:``), which keeps the code a size smaller than byte mode: larger
+modules on paper, a faster scan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+DEFAULT_CARRIER = "returns.carriers.BuiltinCarrier"
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+S10_PATTERN = re.compile(r"[A-Z]{2}(\d{8})(\d)[A-Z]{2}")
+QR_PATTERN = re.compile(r"RETURN:(?P<return_number>[^/;]+)[/;]TRACK:(?P<tracking_number>[^/;]+)")
+
+
+@dataclass(frozen=True)
+class ShipmentRequest:
+    """What a carrier needs to book a return parcel: plain data, no models."""
+
+    return_id: int
+    return_number: str
+    sender: tuple[str, ...]
+    recipient: tuple[str, ...]
+    parcels: int = 1
+
+
+@dataclass(frozen=True)
+class Shipment:
+    carrier: str
+    tracking_number: str
+    qr_payload: str
+
+
+class Carrier(Protocol):
+    def create_shipment(self, request: ShipmentRequest) -> Shipment: ...
+
+
+def get_carrier() -> Carrier:
+    carrier_class: type[Carrier] = import_string(getattr(settings, "RETURN_CARRIER", DEFAULT_CARRIER))
+    return carrier_class()
+
+
+# --- UPU S10 tracking numbers ------------------------------------------------------------------
+
+
+def s10_check_digit(serial: str) -> int:
+    """Weights 8 6 4 2 3 5 9 7, then 11 minus the sum mod 11; 10 becomes 0 and 11 becomes 5."""
+    if len(serial) != len(S10_WEIGHTS) or not serial.isdigit():
+        raise ValueError(f"An S10 serial has 8 digits, not {serial!r}")
+    check = 11 - sum(int(digit) * weight for digit, weight in zip(serial, S10_WEIGHTS, strict=True)) % 11
+    return {10: 0, 11: 5}.get(check, check)
+
+
+def validate_s10(text: str) -> bool:
+    """Whether `text` is exactly an S10 number (``RR473124829GB``): canonical form, right check digit."""
+    match = S10_PATTERN.fullmatch(text)
+    return match is not None and s10_check_digit(match[1]) == int(match[2])
+
+
+def s10_number(service: str, serial: int, country: str) -> str:
+    if not (0 < serial < 10**8):
+        raise ValueError(f"An S10 serial runs from 1 to 99999999, not {serial}")
+    digits = f"{serial:08d}"
+    number = f"{service}{digits}{s10_check_digit(digits)}{country}"
+    if not validate_s10(number):
+        raise ValueError(f"Service indicator and country are two capital letters each, not {service!r}, {country!r}")
+    return number
+
+
+# --- QR payload --------------------------------------------------------------------------------
+
+
+def qr_payload(return_number: str, tracking_number: str) -> str:
+    return f"RETURN:{return_number}/TRACK:{tracking_number}"
+
+
+def parse_qr_payload(text: str) -> tuple[str, str] | None:
+    """(return number, tracking number) from a scanned payload, or None if it is not ours.
+
+    Also reads ``;`` as the separator, the form the first labels were printed with.
+    """
+    match = QR_PATTERN.fullmatch(text.strip())
+    return (match["return_number"], match["tracking_number"]) if match else None
+
+
+# --- The built-in carrier ----------------------------------------------------------------------
+
+
+class BuiltinCarrier:
+    """The portal's own numbers, for shops that hand return parcels to any parcel shop without a carrier contract."""
+
+    name = "Portal Post"
+    service_indicator = "CR"
+
+    def create_shipment(self, request: ShipmentRequest) -> Shipment:
+        country = getattr(settings, "RETURN_CARRIER_COUNTRY", "SE")
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise ImproperlyConfigured(f"RETURN_CARRIER_COUNTRY is an ISO country code like 'SE', not {country!r}")
+        tracking_number = s10_number(self.service_indicator, request.return_id, country)
+        return Shipment(
+            carrier=self.name,
+            tracking_number=tracking_number,
+            qr_payload=qr_payload(request.return_number, tracking_number),
+        )
