@@ -7,10 +7,22 @@ class ReturnsConfig(AppConfig):
     verbose_name = "Returns"
 
     def ready(self) -> None:
-        from returns.models import ReturnMethodOption, ReturnPolicy, SeasonalExtension
+        from returns.models import (
+            ReturnEvent,
+            ReturnLine,
+            ReturnMethodOption,
+            ReturnPolicy,
+            ReturnReason,
+            ReturnRequest,
+            SeasonalExtension,
+        )
         from returns.models.policy import forget_current_policy
+        from returns.pagecache import forget_status_pages
 
-        for model in (ReturnPolicy, SeasonalExtension, ReturnMethodOption):
+        for part_of_a_return in (ReturnRequest, ReturnLine, ReturnEvent):
+            name = part_of_a_return.__name__
+            post_save.connect(forget_status_pages, sender=part_of_a_return, dispatch_uid=f"forget-status-{name}")
+        for model in (ReturnPolicy, SeasonalExtension, ReturnMethodOption, ReturnReason):
             post_save.connect(forget_current_policy, sender=model, dispatch_uid=f"forget-policy-save-{model.__name__}")
             post_delete.connect(forget_current_policy, sender=model, dispatch_uid=f"forget-policy-del-{model.__name__}")
         for through in (ReturnPolicy.non_returnable_categories.through, ReturnPolicy.non_returnable_products.through):

@@ -21,7 +21,10 @@ POLICY_CACHE_SECONDS = 300  # changes are forgotten at once; this only bounds ed
 
 def forget_current_policy(**kwargs: object) -> None:
     """Signal receiver: any change to the policy or its parts makes the next request reload it."""
+    from returns.pagecache import forget_policy_pages
+
     cache.delete(CURRENT_POLICY_KEY)
+    forget_policy_pages()
 
 
 EU_WITHDRAWAL_DAYS = 14  # Directive 2011/83/EU, art. 9 and 13: the floor for the window and the refund deadline.

@@ -12,13 +12,15 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from returns import access, throttle
+from returns import access, pagecache, throttle
 from returns.forms import ChoiceForm, ItemsForm, LookupForm, pickup_days
 from returns.l10n import format_day, format_money, format_month_day
 from returns.models import (
@@ -79,10 +81,26 @@ def start(request: HttpRequest) -> HttpResponseBase:
             return remember_language(request, response, order.language)
         throttle.lookup_failed(client=client, order_number=number)
         form.add_error(None, _("We could not find an order with those details. Check the order number and try again."))
-    return render(request, "returns/start.html", {"form": form, "policy": ReturnPolicy.current()})
+
+    def page(csrf_token: str) -> str:
+        context = {"form": form, "policy": ReturnPolicy.current(), "csrf_token": csrf_token}
+        return render_to_string("returns/start.html", context, request)
+
+    if request.method == "GET":
+        return pagecache.render_cached(request, pagecache.page_key("start", language=current_language()), page)
+    return HttpResponse(page(get_token(request)))
+
+
+def current_language() -> str:
+    return translation.get_language() or "en"
 
 
 def policy_page(request: HttpRequest) -> HttpResponse:
+    key = pagecache.page_key("policy", language=current_language())
+    return pagecache.render_cached(request, key, lambda csrf_token: render_to_string(*_policy_page(request), request))
+
+
+def _policy_page(request: HttpRequest) -> tuple[str, dict[str, object]]:
     policy = ReturnPolicy.current()
     seasons = [
         {
@@ -108,7 +126,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
         "bonus": policy.store_credit_bonus_percent.normalize(),
         "restocking": policy.restocking_fee_percent.normalize(),
     }
-    return render(request, "returns/policy.html", context)
+    return "returns/policy.html", context
 
 
 # --- Choosing items ------------------------------------------------------------------------------

@@ -9,15 +9,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from returns import access, pagecache
 from returns.documents import LabelData, PackingData, PackingItem, render_label, render_packing_instructions
 from returns.l10n import format_day
 from returns.models import Resolution, ReturnMethod, ReturnPolicy, ReturnRequest, ReturnState
 from returns.services import InvalidTransition, return_ensure_shipment, return_transition
-from returns.views.common import with_return
+from returns.views.common import link_problem, with_return
 
 CANCELLABLE = {ReturnState.REQUESTED, ReturnState.APPROVED}
 PRINTABLE = {ReturnState.REQUESTED, ReturnState.APPROVED, ReturnState.IN_TRANSIT}
@@ -45,8 +47,21 @@ def timeline(return_request: ReturnRequest) -> list[dict[str, Any]]:
     ]
 
 
+def status(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The status page, served from the cache until the return changes (see `pagecache`)."""
+    try:
+        return_id = access.return_id_from_token(token)
+    except access.LinkExpired:
+        return link_problem(request, expired=True)
+    except access.LinkInvalid:
+        return link_problem(request, expired=False)
+    new = request.GET.get("new") == "1"
+    key = pagecache.page_key("status", return_id, new, language=pagecache.chosen_language(request))
+    return pagecache.from_cache(request, key) or _status_page(request, token, key)
+
+
 @with_return
-def status(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponse:
+def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str, key: str) -> HttpResponse:
     order = return_request.order
     context = {
         "return": return_request,
@@ -64,7 +79,11 @@ def status(request: HttpRequest, return_request: ReturnRequest, token: str) -> H
         "method_label": ReturnMethod(return_request.method).label,
         "resolution_label": Resolution(return_request.resolution).label,
     }
-    return render(request, "returns/status.html", context)
+    return pagecache.render_cached(
+        request,
+        key,
+        lambda csrf_token: render_to_string("returns/status.html", context | {"csrf_token": csrf_token}, request),
+    )
 
 
 def send_by(return_request: ReturnRequest) -> dt.date:
