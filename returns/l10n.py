@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date, format_skeleton
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from django.utils import translation
 
 from returns.money import round_money
@@ -40,6 +40,11 @@ def _money(amount: Decimal, currency: str, locale: str) -> str:
 @lru_cache(maxsize=4096)
 def _day(day: dt.date, locale: str) -> str:
     return format_date(day, format="long", locale=locale)
+
+
+def format_number(value: Decimal, language: str | None = None) -> str:
+    """``12,5`` in Swedish, ``10`` rather than ``10.00`` or ``1E+1``: percentages and counts in prose."""
+    return format_decimal(value, locale=_locale(language))
 
 
 def format_month_day(month: int, day: int, language: str | None = None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from returns import access, pagecache, throttle
 from returns.forms import ChoiceForm, ItemsForm, LookupForm, pickup_days
-from returns.l10n import format_day, format_money, format_month_day
+from returns.l10n import format_day, format_money, format_month_day, format_number
 from returns.models import (
     HelpGuide,
     Order,
@@ -91,6 +92,14 @@ def start(request: HttpRequest) -> HttpResponseBase:
     return HttpResponse(page(get_token(request)))
 
 
+# The currency a reader of each language most likely pays in; the policy page leads with it.
+LANGUAGE_CURRENCY = {"sv": Currency.SEK, "fi": Currency.EUR, "nb": Currency.NOK, "da": Currency.DKK}
+
+
+def fee_text(fee: Decimal, currency: str) -> str:
+    return format_money(fee, currency) if fee else _("free")
+
+
 def current_language() -> str:
     return translation.get_language() or "en"
 
@@ -111,8 +120,13 @@ def _policy_page(request: HttpRequest) -> tuple[str, dict[str, object]]:
         }
         for season in policy.extensions.all()
     ]
+    currency = LANGUAGE_CURRENCY.get(current_language(), Currency.EUR)
     methods = [
-        {"label": ReturnMethod(option.method).label, "fees": [format_money(option.fee(c), c) for c in Currency.values]}
+        {
+            "label": ReturnMethod(option.method).label,
+            "fee": fee_text(option.fee(currency), currency),
+            "fees": [fee_text(option.fee(other), other) for other in Currency.values],
+        }
         for option in policy.methods.all()
         if option.offered
     ]
@@ -121,10 +135,11 @@ def _policy_page(request: HttpRequest) -> tuple[str, dict[str, object]]:
         "seasons": seasons,
         "methods": methods,
         "currencies": Currency.values,
+        "currency": currency,
         "final_sale": list(policy.non_returnable_categories.all()),
         "seller_pays": [reason.label() for reason in ReturnReason.objects.filter(active=True, seller_pays=True)],
-        "bonus": policy.store_credit_bonus_percent.normalize(),
-        "restocking": policy.restocking_fee_percent.normalize(),
+        "bonus": format_number(policy.store_credit_bonus_percent) if policy.store_credit_bonus_percent else "",
+        "restocking": format_number(policy.restocking_fee_percent) if policy.restocking_fee_percent else "",
     }
     return "returns/policy.html", context
 
@@ -266,7 +281,7 @@ def choice(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
 def _resolutions(
     policy: ReturnPolicy, chosen: dict[int, dict[str, Any]], reasons: dict[str, ReturnReason], can_exchange: bool
 ) -> list[tuple[str, str]]:
-    bonus = policy.store_credit_bonus_percent.normalize()
+    bonus = format_number(policy.store_credit_bonus_percent) if policy.store_credit_bonus_percent else ""
     offered = [(Resolution.REFUND.value, _("Refund to my original payment method"))]
     offered.append(
         (Resolution.STORE_CREDIT.value, _("Store credit with %(bonus)s %% extra") % {"bonus": bonus})
@@ -281,12 +296,10 @@ def _resolutions(
 
 
 def _method_labels(policy: ReturnPolicy, currency: str) -> dict[str, str]:
-    labels = {}
-    for option in policy.methods.all():
-        fee = option.fee(currency)
-        cost = format_money(fee, currency) if fee else _("free")
-        labels[option.method] = f"{ReturnMethod(option.method).label} — {cost}"
-    return labels
+    return {
+        option.method: f"{ReturnMethod(option.method).label} — {fee_text(option.fee(currency), currency)}"
+        for option in policy.methods.all()
+    }
 
 
 # --- Confirming ------------------------------------------------------------------------------------

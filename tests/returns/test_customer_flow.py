@@ -288,3 +288,11 @@ def test_the_policy_page_shows_a_change_at_once(client: Client) -> None:
     policy.window_days = 60
     policy.save()
     assert "within 60 days of delivery" in client.get("/policy/").content.decode()
+
+
+def test_the_store_credit_bonus_reads_as_a_plain_percentage(client: Client) -> None:
+    order = order_with("499.00", language="sv")
+    line = order.lines.get()
+    choose(client, order, {line.id: (1, "too_big")})
+    page = client.get(reverse("returns:choice", args=[access.order_token(order)])).content.decode()
+    assert "10 % extra" in page
