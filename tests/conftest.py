@@ -41,6 +41,16 @@ def _cache_of_its_own() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _english_to_begin_with() -> Iterator[None]:
+    """LocaleMiddleware activates a request's language in the test's thread and leaves it; start clean."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Each test starts with an empty cache: no policy or look-up counts left by another."""
     from django.core.cache import cache
