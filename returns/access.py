@@ -10,7 +10,7 @@ from django.core import signing
 
 from returns.models import Order, ReturnRequest
 
-ORDER_LINK_DAYS = 30
+ORDER_LINK_DAYS = 120  # sent with the order: it must outlive the return window, Christmas extension included
 STATUS_LINK_DAYS = 400  # long enough to follow a refund and a later question about it
 _DAY = 24 * 3600
 

@@ -83,7 +83,10 @@ def return_create(
     with transaction.atomic():
         # One return at a time per order: two browser tabs cannot both claim the last unit.
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if submission_key and (done := ReturnRequest.objects.filter(submission_key=submission_key).first()):
+        done = (
+            ReturnRequest.objects.filter(order=order, submission_key=submission_key).first() if submission_key else None
+        )
+        if done:
             return done
         policy = ReturnPolicy.current()
         order_lines = list(order_lines_with_returned(order))

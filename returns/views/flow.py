@@ -335,7 +335,7 @@ def confirm(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
                 method=draft["method"],
                 pickup_date=dt.date.fromisoformat(draft["pickup_date"]) if draft["pickup_date"] else None,
                 language=translation.get_language() or order.language,
-                submission_key=request.POST.get("submission_key") or draft["key"],
+                submission_key=draft["key"],
                 photo_draft_key=draft["key"],
             )
         except ReturnRefused as refusal:
@@ -386,7 +386,6 @@ def _confirm_context(order: Order, draft: Draft, errors: list[str], token: str) 
         "resolution": Resolution(draft["resolution"]).label,
         "method": ReturnMethod(draft["method"]).label,
         "pickup_date": dt.date.fromisoformat(draft["pickup_date"]) if draft["pickup_date"] else None,
-        "submission_key": draft["key"],
         "refund_days": policy.refund_within_days,
         "errors": errors,
         "token": token,

@@ -127,7 +127,7 @@ def test_a_full_return_from_items_to_status_page(client: Client) -> None:
     assert "€1,199.00" not in preview  # SEK order: amounts in kronor
     assert "SEK" in preview or "kr" in preview
 
-    response = client.post(confirm_url, {"submission_key": "ignored-the-session-one-wins"})
+    response = client.post(confirm_url)
     assert response.status_code == 302
     return_request = ReturnRequest.objects.get()
     assert (return_request.items_amount, return_request.return_fee) == (Decimal("1248.00"), Decimal("49.00"))
@@ -144,9 +144,8 @@ def test_confirming_twice_creates_one_return(client: Client) -> None:
     order = order_with("499.00")
     line = order.lines.get()
     confirm_url = walk_to_confirm(client, order, {line.id: (1, "too_big")})
-    key = client.get(confirm_url).context["submission_key"]
-    first = client.post(confirm_url, {"submission_key": key})
-    second = client.post(confirm_url, {"submission_key": key})  # the draft is gone: back to choosing items
+    first = client.post(confirm_url)
+    second = client.post(confirm_url)  # a double click: the draft is gone, back to choosing items
     assert first.status_code == 302
     assert ReturnRequest.objects.count() == 1
     assert second.status_code == 302
@@ -296,3 +295,51 @@ def test_the_store_credit_bonus_reads_as_a_plain_percentage(client: Client) -> N
     choose(client, order, {line.id: (1, "too_big")})
     page = client.get(reverse("returns:choice", args=[access.order_token(order)])).content.decode()
     assert "10 % extra" in page
+
+
+def test_a_self_help_guide_comes_first_and_solving_it_ends_the_return(client: Client) -> None:
+    from returns.models import HelpGuide, SelfHelpOutcome
+
+    order = order_with("999.00")
+    line = order.lines.get()
+    HelpGuide.objects.create(product=line.variant.product, language="en", title="Reset the earbuds", body="Hold 10 s.")
+    response = choose(client, order, {line.id: (1, "defective")}, {f"photos_{line.id}": photo()})
+    assert response["Location"].endswith("/help/")
+    assert "Reset the earbuds" in client.get(response["Location"]).content.decode()
+
+    done = client.post(response["Location"], {"outcome": "solved"})
+    assert "glad it works" in done.content.decode()
+    assert SelfHelpOutcome.objects.get().solved is True
+    assert ReturnRequest.objects.count() == 0
+
+
+def test_an_oversized_photo_is_refused_before_it_is_read(client: Client) -> None:
+    order = order_with("499.00")
+    line = order.lines.get()
+    huge = SimpleUploadedFile("huge.jpg", b"\xff\xd8\xff" + b"0" * (10 * 1024 * 1024), content_type="image/jpeg")
+    response = choose(client, order, {line.id: (1, "defective")}, {f"photos_{line.id}": huge})
+    assert "huge.jpg is larger than 10 MB" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["choice", "confirm"])
+def test_the_choice_and_confirm_pages_use_the_same_number_of_queries_for_1_and_50_lines(
+    client: Client, page: str
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (1, 50):
+        order = order_with(*["100.00"] * size)
+        walk_to_confirm(client, order, {line.id: (1, "too_big") for line in order.lines.all()})
+        ReturnPolicy.current()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(f"returns:{page}", args=[access.order_token(order)])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_staff_find_the_signed_return_link_on_the_order_in_the_admin(admin_client: Client) -> None:
+    order = order_with("499.00")
+    page = admin_client.get(reverse("admin:returns_order_change", args=[order.pk])).content.decode()
+    assert items_url(order) in page
