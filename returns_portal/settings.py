@@ -205,6 +205,8 @@ LOGGING = {
 # --- The portal -------------------------------------------------------------------
 
 SHOP_NAME = env.text("SHOP_NAME", default="Nordväst Outfitters")
+RETURN_CARRIER = env.text("RETURN_CARRIER", default="returns.carriers.BuiltinCarrier")
+RETURN_CARRIER_COUNTRY = env.text("RETURN_CARRIER_COUNTRY", default="SE")
 # How many proxies in front of the portal add to X-Forwarded-For (0: none). Look-up limits count per client.
 TRUSTED_PROXIES = env.number("TRUSTED_PROXIES", default=0)
 
