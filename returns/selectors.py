@@ -9,7 +9,18 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from returns.models import VOID_STATES, Order, OrderLine, Resolution, ReturnLine, ReturnPolicy, ReturnRequest, Variant
+from returns.models import (
+    VOID_STATES,
+    HelpGuide,
+    Order,
+    OrderLine,
+    Resolution,
+    ReturnLine,
+    ReturnPolicy,
+    ReturnReason,
+    ReturnRequest,
+    Variant,
+)
 from returns.money import ZERO
 from returns.policy import LineEligibility, LineFacts, OrderFacts, PolicyRules, eligibility
 from returns.pricing import PricedOrderLine, Quote, Selection, Terms, quote
@@ -136,3 +147,22 @@ def return_for_status(pk: int) -> ReturnRequest:
         .prefetch_related(Prefetch("lines", queryset=lines), "history")
         .get(pk=pk)
     )
+
+
+def help_guides_for(order: Order, claims: dict[int, str], language: str) -> list[tuple[int, HelpGuide]]:
+    """Per order line claimed with a repairable reason (defect, damage): its product's self-help guide,
+    in `language` or else in English. Lines without a guide are left out."""
+    repairable = set(ReturnReason.objects.filter(allows_repair=True).values_list("code", flat=True))
+    claimed = [line_id for line_id, reason in claims.items() if reason in repairable]
+    if not claimed:
+        return []
+    lines = {line.id: line for line in order.lines.filter(id__in=claimed).select_related("variant")}
+    best: dict[int, HelpGuide] = {}
+    for guide in HelpGuide.objects.filter(
+        product_id__in={line.variant.product_id for line in lines.values()}, language__in=[language, "en"]
+    ):
+        if guide.language == language or guide.product_id not in best:
+            best[guide.product_id] = guide
+    return [
+        (line_id, best[line.variant.product_id]) for line_id, line in lines.items() if line.variant.product_id in best
+    ]

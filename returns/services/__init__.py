@@ -2,6 +2,7 @@
 
 from returns.services.creation import LineRequest, return_create, return_ensure_shipment
 from returns.services.errors import ReturnRefused
+from returns.services.self_help import self_help_record
 from returns.services.transitions import InvalidTransition, return_reject, return_transition, returns_expire_unsent
 
 __all__ = [
@@ -13,4 +14,5 @@ __all__ = [
     "return_reject",
     "return_transition",
     "returns_expire_unsent",
+    "self_help_record",
 ]

@@ -32,19 +32,19 @@ from returns.models import (
     ReturnPhoto,
     ReturnPolicy,
     ReturnReason,
-    SelfHelpOutcome,
 )
 from returns.money import Currency
 from returns.photos import photos_store_draft
 from returns.pricing import Selection
 from returns.selectors import (
     exchange_options,
+    help_guides_for,
     order_by_lookup,
     order_eligibility,
     order_lines_with_returned,
     quote_return,
 )
-from returns.services import LineRequest, ReturnRefused, return_create
+from returns.services import LineRequest, ReturnRefused, return_create, self_help_record
 from returns.views.common import client_address, remember_language, with_order
 
 
@@ -191,25 +191,9 @@ def _initial_items(draft: Draft) -> dict[str, Any]:
 
 
 def _lines_with_guides(order: Order, draft: Draft) -> list[tuple[int, HelpGuide]]:
-    """Chosen lines claimed as defective whose product has a self-help guide, in the best language."""
-    repairable = set(ReturnReason.objects.filter(allows_repair=True).values_list("code", flat=True))
-    claimed = {
-        line["line_id"] for line in draft["lines"] or [] if line["reason"] in repairable and not line.get("guided")
-    }
-    if not claimed:
-        return []
-    order_lines = {line.id: line for line in order.lines.filter(id__in=claimed).select_related("variant__product")}
-    guides = HelpGuide.objects.filter(product_id__in={line.variant.product_id for line in order_lines.values()})
-    language = translation.get_language() or "en"
-    best: dict[int, HelpGuide] = {}
-    for guide in guides:
-        if guide.language == language or (guide.language == "en" and guide.product_id not in best):
-            best[guide.product_id] = guide
-    return [
-        (line_id, best[line.variant.product_id])
-        for line_id, line in order_lines.items()
-        if line.variant.product_id in best
-    ]
+    """Chosen lines claimed as faulty, not yet shown their guide."""
+    claims = {line["line_id"]: line["reason"] for line in draft["lines"] or [] if not line.get("guided")}
+    return help_guides_for(order, claims, translation.get_language() or order.language)
 
 
 @with_order
@@ -221,10 +205,7 @@ def help_first(request: HttpRequest, order: Order, token: str) -> HttpResponseBa
         return redirect("returns:choice", token=token)
     if request.method == "POST":
         solved = request.POST.get("outcome") == "solved"
-        SelfHelpOutcome.objects.bulk_create(
-            SelfHelpOutcome(order_line_id=line_id, product_id=guide.product_id, solved=solved)
-            for line_id, guide in guided
-        )
+        self_help_record(guided=guided, solved=solved)
         ids = {line_id for line_id, _guide in guided}
         lines = draft["lines"] or []
         if solved:
@@ -242,7 +223,7 @@ def help_first(request: HttpRequest, order: Order, token: str) -> HttpResponseBa
 # --- Choosing how ----------------------------------------------------------------------------------
 
 
-def _chosen_lines(order: Order, draft: Draft) -> dict[int, dict[str, Any]]:
+def _chosen_lines(draft: Draft) -> dict[int, dict[str, Any]]:
     return {line["line_id"]: line for line in draft["lines"] or []}
 
 
@@ -250,7 +231,7 @@ def _chosen_lines(order: Order, draft: Draft) -> dict[int, dict[str, Any]]:
 @require_http_methods(["GET", "POST"])
 def choice(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
     draft = Draft(request, order)
-    chosen = _chosen_lines(order, draft)
+    chosen = _chosen_lines(draft)
     if not chosen:
         return redirect("returns:items", token=token)
     policy = ReturnPolicy.current()
