@@ -9,6 +9,7 @@ forgets its keys (`forget`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -40,16 +41,33 @@ def _shareable(request: HttpRequest) -> bool:
     return request.method == "GET" and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
 
 
-def from_cache(request: HttpRequest, key: str) -> HttpResponse | None:
-    html = cache.get(key) if _shareable(request) else None
+# Pages the same for every customer (start, policy) are also kept a few seconds in the process,
+# sparing a trip to Redis; another machine sees a policy change at most this late.
+LOCAL_SECONDS = 5.0
+_local: dict[str, tuple[float, str]] = {}
+
+
+def from_cache(request: HttpRequest, key: str, *, local: bool = False) -> HttpResponse | None:
+    if not _shareable(request):
+        return None
+    html = _local_get(key) if local else None
+    if html is None:
+        html = cache.get(key)
+        if html is not None and local:
+            _local[key] = (time.monotonic() + LOCAL_SECONDS, html)
     return None if html is None else HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
-def render_cached(request: HttpRequest, key: str, render: Callable[[str], str]) -> HttpResponse:
+def _local_get(key: str) -> str | None:
+    expires, html = _local.get(key, (0.0, ""))
+    return html if expires > time.monotonic() else None
+
+
+def render_cached(request: HttpRequest, key: str, render: Callable[[str], str], *, local: bool = False) -> HttpResponse:
     """`render(csrf_token)` gives the page's HTML; a shareable copy is kept under `key`."""
     if not _shareable(request):
         return HttpResponse(render(get_token(request)))
-    cached = from_cache(request, key)
+    cached = from_cache(request, key, local=local)
     if cached is not None:
         return cached
     html = render(CSRF_PLACEHOLDER)
@@ -57,8 +75,15 @@ def render_cached(request: HttpRequest, key: str, render: Callable[[str], str]) 
     return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
+def forget_local() -> None:
+    _local.clear()
+
+
 def forget(keys: Iterable[str]) -> None:
-    cache.delete_many(list(keys))
+    keys = list(keys)
+    for key in keys:
+        _local.pop(key, None)
+    cache.delete_many(keys)
 
 
 def forget_status_pages(sender: object, instance: object, **kwargs: object) -> None:

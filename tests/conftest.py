@@ -55,7 +55,10 @@ def _empty_cache() -> None:
     """Each test starts with an empty cache: no policy or look-up counts left by another."""
     from django.core.cache import cache
 
+    from returns import pagecache
+
     cache.clear()
+    pagecache.forget_local()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

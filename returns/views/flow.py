@@ -88,7 +88,8 @@ def start(request: HttpRequest) -> HttpResponseBase:
         return render_to_string("returns/start.html", context, request)
 
     if request.method == "GET":
-        return pagecache.render_cached(request, pagecache.page_key("start", language=current_language()), page)
+        key = pagecache.page_key("start", language=current_language())
+        return pagecache.render_cached(request, key, page, local=True)
     return HttpResponse(page(get_token(request)))
 
 
@@ -106,7 +107,9 @@ def current_language() -> str:
 
 def policy_page(request: HttpRequest) -> HttpResponse:
     key = pagecache.page_key("policy", language=current_language())
-    return pagecache.render_cached(request, key, lambda csrf_token: render_to_string(*_policy_page(request), request))
+    return pagecache.render_cached(
+        request, key, lambda csrf_token: render_to_string(*_policy_page(request), request), local=True
+    )
 
 
 def _policy_page(request: HttpRequest) -> tuple[str, dict[str, object]]:
