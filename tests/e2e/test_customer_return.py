@@ -125,3 +125,23 @@ def test_phone_sized_layout_has_no_sideways_scrolling(live_server, browser, shot
         box = page.locator("main button[type=submit], main .button").first.bounding_box()
         assert box is not None and box["height"] >= 44  # thumb-sized
     context.close()
+
+
+def test_the_lookup_works_with_the_keyboard_alone(live_server, page, shots, demo_shop) -> None:
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    for _ in range(12):  # past the header's language links to the first field
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "id_order_number":
+            break
+    page.keyboard.type("NV-10002")
+    page.keyboard.press("Tab")
+    page.keyboard.type("00100")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # focus is visible
+    shots(page, "keyboard-focus")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("fieldset.item")
+    assert "NV-10002" in page.inner_text("h1")
