@@ -1,0 +1,110 @@
+"""Refunds: money going back to a customer, line by line, with the history of every change."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from returns.models import Order, ReturnLine, ReturnRequest
+from returns.models.catalog import money_field
+from returns.money import Currency
+
+
+class RefundMethod(models.TextChoices):
+    ORIGINAL_PAYMENT = "original_payment", _("Original payment method")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    STORE_CREDIT = "store_credit", _("Store credit")
+
+
+class RefundState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PROCESSING = "processing", _("Processing")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+S = RefundState
+# The only moves a refund can make; `refunds.services.refund_transition` enforces it. A failed
+# refund may be tried again; a processing one stays processing while the provider has not answered.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.PROCESSING, S.FAILED}),
+    S.PROCESSING: frozenset({S.SUCCEEDED, S.FAILED}),
+    S.FAILED: frozenset({S.PROCESSING}),
+    S.SUCCEEDED: frozenset(),
+}
+# Refunds that have paid out or may still pay out: they count against what the order can give back.
+COUNTED_STATES = frozenset({S.PENDING, S.PROCESSING, S.SUCCEEDED})
+
+
+class Refund(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    return_request = models.ForeignKey(
+        ReturnRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = money_field()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    method = models.CharField(max_length=20, choices=RefundMethod.choices)
+    provider = models.CharField(max_length=40)
+    provider_reference = models.CharField(max_length=120, blank=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    state = models.CharField(max_length=12, choices=RefundState.choices, default=RefundState.PENDING, editable=False)
+    reason = models.TextField(blank=True, help_text="Why, for a goodwill refund not tied to returned items.")
+    due_on = models.DateField(help_text="The refund must be paid by this day.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["order", "state"]), models.Index(fields=["state", "due_on"])]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.get_state_display()})"
+
+
+class RefundLineKind(models.TextChoices):
+    ITEM = "item", _("Returned item")
+    RETURN_FEE = "return_fee", _("Return fee")
+    RESTOCKING_FEE = "restocking_fee", _("Restocking fee")
+    SHIPPING = "shipping", _("Original shipping")
+    GOODWILL = "goodwill", _("Goodwill")
+
+
+class RefundLine(models.Model):
+    """One part of a refund: an item's value (VAT kept for bookkeeping), or a fee as a negative amount."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=16, choices=RefundLineKind.choices)
+    return_line = models.ForeignKey(ReturnLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount = money_field()
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    vat_amount = money_field(default=0)
+
+    class Meta:
+        ordering = ["refund", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.amount}"
+
+
+class RefundEvent(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="history")
+    from_state = models.CharField(max_length=12, choices=RefundState.choices, blank=True)
+    to_state = models.CharField(max_length=12, choices=RefundState.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.CharField(max_length=150)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '-'} -> {self.to_state}"

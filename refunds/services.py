@@ -1,0 +1,214 @@
+"""Actions on refunds. The money rule lives here: an order never gives back more than it was paid.
+
+Every refund is created under a lock on its order's row, so two staff members
+(or an API retry racing a click) cannot both spend the same money. Providers
+are called outside any transaction, always with the refund's idempotency key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from refunds.models import TRANSITIONS, Refund, RefundEvent, RefundLine, RefundState
+from refunds.providers import Outcome, PayoutRequest, PayoutResult, ProviderTimeout, get_provider
+from refunds.selectors import order_refundable
+from returns.l10n import format_money
+from returns.models import EU_WITHDRAWAL_DAYS, Order, ReturnPolicy, ReturnRequest
+from returns.money import ZERO, round_money
+from returns.pricing import vat_included
+
+
+class RefundRefused(Exception):
+    """The refund cannot be made as asked; the message says why, for staff."""
+
+
+class InvalidRefundTransition(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class RefundLineIn:
+    kind: str
+    amount: Decimal
+    vat_rate: Decimal = ZERO
+    return_line_id: int | None = None
+
+
+def _actor(by: User | None, actor: str) -> str:
+    return by.get_username() if by is not None else actor
+
+
+def refund_due_on(*, requested_at: dt.datetime) -> dt.date:
+    """The earlier of the shop's promise and the 14 days EU law allows, counted from the request."""
+    days = min(ReturnPolicy.current().refund_within_days, EU_WITHDRAWAL_DAYS)
+    return timezone.localdate(requested_at) + dt.timedelta(days=days)
+
+
+def refund_create(
+    *,
+    order: Order,
+    lines: Sequence[RefundLineIn],
+    method: str,
+    idempotency_key: str,
+    return_request: ReturnRequest | None = None,
+    reason: str = "",
+    by: User | None = None,
+    now: dt.datetime | None = None,
+) -> Refund:
+    """A pending refund, or the one already made with this key; RefundRefused saves nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        done = Refund.objects.filter(idempotency_key=idempotency_key).first()
+        if done is not None:
+            if done.order_id != order.pk:
+                raise RefundRefused(_("This idempotency key was already used for another order."))
+            return done
+        amount = round_money(sum((line.amount for line in lines), ZERO), order.currency)
+        _check(order, amount, return_request, reason)
+        refund = Refund.objects.create(
+            order=order,
+            return_request=return_request,
+            amount=amount,
+            currency=order.currency,
+            method=method,
+            provider=get_provider(method).name,
+            idempotency_key=idempotency_key,
+            reason=reason.strip(),
+            due_on=refund_due_on(requested_at=return_request.created_at if return_request else now),
+            created_at=now,
+            created_by=by,
+        )
+        RefundLine.objects.bulk_create(
+            RefundLine(
+                refund=refund,
+                kind=line.kind,
+                return_line_id=line.return_line_id,
+                amount=round_money(line.amount, order.currency),
+                vat_rate=line.vat_rate,
+                vat_amount=vat_included(line.amount, line.vat_rate, order.currency),
+            )
+            for line in lines
+        )
+        RefundEvent.objects.create(
+            refund=refund, to_state=RefundState.PENDING, by=by, actor=_actor(by, "system"), at=now
+        )
+    return refund
+
+
+def _check(order: Order, amount: Decimal, return_request: ReturnRequest | None, reason: str) -> None:
+    if amount <= 0:
+        raise RefundRefused(_("A refund must be more than zero."))
+    if return_request is None and not reason.strip():
+        raise RefundRefused(_("Say why: a refund without returned items needs a reason."))
+    if return_request is not None and return_request.order_id != order.pk:
+        raise RefundRefused(_("The return belongs to another order."))
+    left = order_refundable(order)
+    if amount > left:
+        raise RefundRefused(
+            _("Only %(left)s of this order can still be refunded.") % {"left": format_money(left, order.currency)}
+        )
+
+
+def refund_transition(
+    *,
+    refund: Refund,
+    to: str,
+    by: User | None = None,
+    actor: str = "system",
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Refund:
+    """The one way a refund changes state, with a history row; must run inside the caller's lock."""
+    if to not in TRANSITIONS[refund.state]:
+        raise InvalidRefundTransition(
+            f"Refund {refund.pk} cannot go from {RefundState(refund.state).label} to {RefundState(to).label}."
+        )
+    from_state, refund.state = refund.state, to
+    refund.save(update_fields=["state"])
+    RefundEvent.objects.create(
+        refund=refund,
+        from_state=from_state,
+        to_state=to,
+        by=by,
+        actor=_actor(by, actor),
+        note=note,
+        at=now or timezone.now(),
+    )
+    return refund
+
+
+def refund_execute(*, refund: Refund, by: User | None = None) -> Refund:
+    """Pay a pending refund, or try a failed or unanswered one again with the same key.
+
+    Claim it (processing) in one transaction, ask the provider outside any
+    transaction, record the answer in another. A time-out leaves it processing:
+    trying again is safe because the provider knows the key.
+    """
+    claimed = _claim(refund, by)
+    if claimed.state != RefundState.PROCESSING:
+        return claimed
+    order = claimed.order
+    payout = PayoutRequest(
+        claimed.idempotency_key, claimed.amount, claimed.currency, order.number, order.payment_method
+    )
+    try:
+        result = get_provider(claimed.method).refund(payout)
+    except ProviderTimeout as timeout:
+        Refund.objects.filter(pk=claimed.pk).update(last_error=str(timeout))
+        claimed.last_error = str(timeout)
+        return claimed
+    return _record(claimed, result, by)
+
+
+def _claim(refund: Refund, by: User | None) -> Refund:
+    with transaction.atomic():
+        if refund.state == RefundState.FAILED:
+            Order.objects.select_for_update().get(pk=refund.order_id)  # a retry spends money again: re-check
+        locked = Refund.objects.select_for_update().select_related("order").get(pk=refund.pk)
+        if locked.state == RefundState.SUCCEEDED:
+            return locked
+        if locked.state == RefundState.FAILED and locked.amount > order_refundable(locked.order):
+            raise RefundRefused(_("This refund would now exceed what the order can still give back."))
+        if locked.state != RefundState.PROCESSING:
+            refund_transition(refund=locked, to=RefundState.PROCESSING, by=by)
+        locked.attempts += 1
+        locked.save(update_fields=["attempts"])
+    return locked
+
+
+def _record(refund: Refund, result: PayoutResult, by: User | None) -> Refund:
+    with transaction.atomic():
+        locked = Refund.objects.select_for_update().get(pk=refund.pk)
+        if locked.state != RefundState.PROCESSING:
+            return locked  # another attempt recorded the answer first
+        locked.provider_reference = result.reference or locked.provider_reference
+        if result.outcome == Outcome.SUCCEEDED:
+            locked.paid_at, locked.last_error = timezone.now(), ""
+            locked.save(update_fields=["provider_reference", "paid_at", "last_error"])
+            refund_transition(refund=locked, to=RefundState.SUCCEEDED, by=by, note=result.reference)
+        elif result.outcome == Outcome.FAILED:
+            locked.last_error = result.error
+            locked.save(update_fields=["provider_reference", "last_error"])
+            refund_transition(refund=locked, to=RefundState.FAILED, by=by, note=result.error)
+        else:
+            locked.save(update_fields=["provider_reference"])
+    return locked
+
+
+def refund_confirm(*, refund: Refund, by: User, reference: str = "") -> Refund:
+    """Staff paid a manual refund (e.g. a bank transfer) and say so."""
+    with transaction.atomic():
+        locked = Refund.objects.select_for_update().get(pk=refund.pk)
+        locked.paid_at = timezone.now()
+        locked.provider_reference = reference.strip() or locked.provider_reference
+        locked.save(update_fields=["paid_at", "provider_reference"])
+        return refund_transition(refund=locked, to=RefundState.SUCCEEDED, by=by, note=reference.strip())

@@ -1,0 +1,153 @@
+"""Refunds: never more than paid, each payout once, every change in history."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from refunds.models import Refund, RefundState
+from refunds.providers.fake import FakeCardProvider
+from refunds.selectors import order_paid, order_refundable
+from refunds.services import (
+    InvalidRefundTransition,
+    RefundLineIn,
+    RefundRefused,
+    refund_confirm,
+    refund_create,
+    refund_execute,
+)
+from returns.models import Order
+from tests.factories import OrderFactory, OrderLineFactory
+
+pytestmark = pytest.mark.django_db
+CARD = {"original_payment": "refunds.providers.fake.FakeCardProvider"}
+
+
+@pytest.fixture(autouse=True)
+def _fake_card(settings) -> None:
+    settings.REFUND_PROVIDERS = CARD
+    FakeCardProvider.reset()
+
+
+def order_paying(total: str) -> Order:
+    order = OrderFactory(shipping_amount=Decimal("0"), discount_amount=Decimal("0"))
+    OrderLineFactory(order=order, unit_price=Decimal(total), quantity=1)
+    return order
+
+
+def goodwill(order: Order, amount: str, key: str, method: str = "original_payment") -> Refund:
+    return refund_create(
+        order=order,
+        lines=[RefundLineIn(kind="goodwill", amount=Decimal(amount))],
+        method=method,
+        idempotency_key=key,
+        reason="Late delivery",
+    )
+
+
+def test_paid_is_lines_less_discount_plus_shipping() -> None:
+    order = OrderFactory(shipping_amount=Decimal("49"), discount_amount=Decimal("100"))
+    OrderLineFactory(order=order, unit_price=Decimal("250"), quantity=2)
+    assert order_paid(order) == Decimal("449.00")
+
+
+def test_a_refund_never_exceeds_what_is_left_and_says_how_much_is() -> None:
+    order = order_paying("1000.00")
+    goodwill(order, "700", "a")
+    with pytest.raises(RefundRefused, match=r"Only SEK300\.00 of this order can still be refunded"):
+        goodwill(order, "300.01", "b")
+    goodwill(order, "300", "c")
+    assert order_refundable(order) == Decimal("0.00")
+
+
+def test_the_same_idempotency_key_gives_the_same_refund() -> None:
+    order = order_paying("500.00")
+    first, again = goodwill(order, "100", "key-1"), goodwill(order, "100", "key-1")
+    assert first.pk == again.pk
+    assert Refund.objects.count() == 1
+    with pytest.raises(RefundRefused, match="another order"):
+        goodwill(order_paying("500.00"), "100", "key-1")
+
+
+def test_goodwill_needs_a_reason_and_an_amount() -> None:
+    order = order_paying("500.00")
+    with pytest.raises(RefundRefused, match="needs a reason"):
+        refund_create(
+            order=order, lines=[RefundLineIn("goodwill", Decimal(5))], method="original_payment", idempotency_key="x"
+        )
+    with pytest.raises(RefundRefused, match="more than zero"):
+        goodwill(order, "0", "y")
+
+
+def test_a_card_refund_pays_once_and_is_recorded() -> None:
+    refund = refund_execute(refund=goodwill(order_paying("500.00"), "120", "k"))
+    assert (refund.state, refund.provider_reference) == (RefundState.SUCCEEDED, "fake:k")
+    assert refund_execute(refund=refund).state == RefundState.SUCCEEDED
+    assert FakeCardProvider.paid_total() == Decimal("120.00")
+    assert list(refund.history.values_list("from_state", "to_state")) == [
+        ("", "pending"),
+        ("pending", "processing"),
+        ("processing", "succeeded"),
+    ]
+
+
+def test_a_declined_refund_fails_visibly_and_can_be_tried_again() -> None:
+    FakeCardProvider.reset("fail", "succeed")
+    refund = refund_execute(refund=goodwill(order_paying("500.00"), "120", "k"))
+    assert refund.state == RefundState.FAILED
+    assert "card_declined" in refund.last_error
+    assert order_refundable(refund.order) == Decimal("500.00")  # a failed refund holds no money
+    assert refund_execute(refund=refund).state == RefundState.SUCCEEDED
+    assert refund.attempts + 1 == Refund.objects.get().attempts == 2
+
+
+def test_a_time_out_stays_processing_and_the_retry_never_pays_twice() -> None:
+    FakeCardProvider.reset("timeout")
+    refund = refund_execute(refund=goodwill(order_paying("500.00"), "120", "k"))
+    assert refund.state == RefundState.PROCESSING
+    assert "no answer" in refund.last_error
+    assert refund_execute(refund=refund).state == RefundState.SUCCEEDED
+    assert FakeCardProvider.paid_total() == Decimal("120.00")
+
+
+def test_a_manual_refund_waits_for_staff_to_confirm_the_transfer() -> None:
+    staff = User.objects.create_user("ekonomi", is_staff=True)
+    refund = refund_execute(refund=goodwill(order_paying("500.00"), "80", "k", method="bank_transfer"))
+    assert refund.state == RefundState.PROCESSING
+    refund = refund_confirm(refund=refund, by=staff, reference="SEB 2026-11-23 #4411")
+    assert (refund.state, refund.provider_reference) == (RefundState.SUCCEEDED, "SEB 2026-11-23 #4411")
+    with pytest.raises(InvalidRefundTransition):
+        refund_confirm(refund=refund, by=staff)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_refund_never_exceeds_what_was_paid_under_concurrency() -> None:
+    order = order_paying("1000.00")
+    barrier = threading.Barrier(10)
+    created: list[Refund] = []
+    refused: list[str] = []
+
+    def attempt(number: int) -> None:
+        try:
+            barrier.wait()
+            created.append(goodwill(order, "300", f"concurrent-{number}"))
+        except RefundRefused as refusal:
+            refused.append(str(refusal))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(number,)) for number in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (len(created), len(refused)) == (3, 7)
+    for refund in created:
+        refund_execute(refund=refund)
+    assert FakeCardProvider.paid_total() == Decimal("900.00")
+    assert order_refundable(order) == Decimal("100.00")
