@@ -144,7 +144,7 @@ def return_for_status(pk: int) -> ReturnRequest:
     lines = ReturnLine.objects.select_related("order_line__variant__product", "reason", "exchange_variant")
     return (
         ReturnRequest.objects.select_related("order__customer")
-        .prefetch_related(Prefetch("lines", queryset=lines), "history")
+        .prefetch_related(Prefetch("lines", queryset=lines), "history", "refunds")  # refunds: the app above
         .get(pk=pk)
     )
 

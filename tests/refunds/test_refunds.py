@@ -151,3 +151,59 @@ def test_refund_never_exceeds_what_was_paid_under_concurrency() -> None:
         refund_execute(refund=refund)
     assert FakeCardProvider.paid_total() == Decimal("900.00")
     assert order_refundable(order) == Decimal("100.00")
+
+
+def test_the_customers_status_page_follows_the_refund(client) -> None:
+    from django.urls import reverse
+
+    from returns.access import status_token
+    from returns.services import LineRequest, return_create
+
+    order = order_paying("500.00")
+    order.language = "en"
+    order.save()
+    return_request = return_create(
+        order=order, lines=[LineRequest(order.lines.get().id, 1, "too_big")], resolution="refund", method="label"
+    )
+    url = reverse("returns:status", args=[status_token(return_request)])
+    assert "on its way back" not in client.get(url).content.decode()
+
+    refund = refund_create(
+        order=order,
+        lines=[RefundLineIn("item", return_request.expected_refund, Decimal("25"))],
+        method="original_payment",
+        idempotency_key="r1",
+        return_request=return_request,
+    )
+    assert "SEK451.00 is on its way back to you, at the latest on" in client.get(url).content.decode()
+    refund_execute(refund=refund)
+    assert "SEK451.00 was paid back on" in client.get(url).content.decode()
+
+
+def test_staff_pay_and_confirm_from_the_admin_and_see_what_was_refused(admin_client) -> None:
+    from django.urls import reverse
+
+    order = order_paying("500.00")
+    card, transfer = goodwill(order, "100", "card"), goodwill(order, "50", "transfer", method="bank_transfer")
+    url = reverse("admin:refunds_refund_changelist")
+    paid = admin_client.post(url, {"action": "pay", "_selected_action": [card.pk, transfer.pk]}, follow=True)
+    assert f"Sent: #{card.pk} (Succeeded), #{transfer.pk} (Processing)" in paid.content.decode()
+
+    confirmed = admin_client.post(
+        url, {"action": "confirm_paid", "_selected_action": [card.pk, transfer.pk]}, follow=True
+    )
+    page = confirmed.content.decode()
+    assert f"Confirmed: #{transfer.pk} (Succeeded)" in page
+    assert f"Refused: #{card.pk}: Refund {card.pk} cannot go from Succeeded to Succeeded." in page
+
+
+def test_late_refunds_are_flagged_in_the_admin(admin_client) -> None:
+    import datetime as dt
+
+    from django.urls import reverse
+
+    refund = goodwill(order_paying("500.00"), "100", "late")
+    Refund.objects.filter(pk=refund.pk).update(due_on=dt.date(2020, 1, 1))
+    listing = admin_client.get(reverse("admin:refunds_refund_changelist") + "?due=late").content.decode()
+    assert f'href="/admin/refunds/refund/{refund.pk}/change/' in listing
+    assert 'alt="True"' in listing
