@@ -67,7 +67,7 @@ def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str
         "return": return_request,
         "order": order,
         "lines": list(return_request.lines.all()),
-        "refunds": list(return_request.refunds.all()),  # type: ignore[attr-defined]  # refunds app, reverse relation
+        "refunds": list(return_request.refunds.all()),  # the refunds app, through the reverse relation
         "steps": timeline(return_request),
         "token": token,
         "new": request.GET.get("new") == "1",
