@@ -212,3 +212,39 @@ def refund_confirm(*, refund: Refund, by: User, reference: str = "") -> Refund:
         locked.provider_reference = reference.strip() or locked.provider_reference
         locked.save(update_fields=["paid_at", "provider_reference"])
         return refund_transition(refund=locked, to=RefundState.SUCCEEDED, by=by, note=reference.strip())
+
+
+def refund_proposal(*, return_request: ReturnRequest) -> list[RefundLineIn]:
+    """What an inspected return gives back: accepted units at what was paid for them, the fees of
+    the customer's quote (never more than the items), and shipping when the quote included it."""
+    currency = return_request.order.currency
+    lines = []
+    for line in return_request.lines.all():
+        if line.outcome != "accepted" or not line.received_quantity:
+            continue
+        amount = round_money(line.amount * line.received_quantity / line.quantity, currency)
+        lines.append(RefundLineIn("item", amount, line.order_line.vat_rate, line.pk))
+    items = sum((line.amount for line in lines), ZERO)
+    for kind, fee in (("return_fee", return_request.return_fee), ("restocking_fee", return_request.restocking_fee)):
+        taken = min(fee, items)
+        if taken > 0:
+            lines.append(RefundLineIn(kind, -taken))
+            items -= taken
+    if return_request.shipping_refund and all(
+        line.outcome == "accepted" and line.received_quantity == line.quantity for line in return_request.lines.all()
+    ):
+        lines.append(RefundLineIn("shipping", return_request.shipping_refund))
+    return lines
+
+
+def refund_for_return(*, return_request: ReturnRequest, by: User | None = None) -> Refund:
+    """Propose and create the refund of an inspected return, once (its key is the return's number)."""
+    method = "bank_transfer" if return_request.order.payment_method == "invoice" else "original_payment"
+    return refund_create(
+        order=return_request.order,
+        lines=refund_proposal(return_request=return_request),
+        method=method,
+        idempotency_key=f"return:{return_request.number}",
+        return_request=return_request,
+        by=by,
+    )

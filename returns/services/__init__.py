@@ -2,15 +2,18 @@
 
 from returns.services.creation import LineRequest, return_create, return_ensure_shipment
 from returns.services.errors import ReturnRefused
+from returns.services.receiving import ReceivedLine, return_receive
 from returns.services.self_help import self_help_record
 from returns.services.transitions import InvalidTransition, return_reject, return_transition, returns_expire_unsent
 
 __all__ = [
     "InvalidTransition",
     "LineRequest",
+    "ReceivedLine",
     "ReturnRefused",
     "return_create",
     "return_ensure_shipment",
+    "return_receive",
     "return_reject",
     "return_transition",
     "returns_expire_unsent",
