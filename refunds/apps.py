@@ -8,8 +8,11 @@ class RefundsConfig(AppConfig):
 
     def ready(self) -> None:
         from refunds.models import Refund
+        from refunds.receivers import propose_refund_when_inspected
+        from returns.signals import return_state_changed
 
         post_save.connect(forget_status_page, sender=Refund, dispatch_uid="refunds-forget-status-page")
+        return_state_changed.connect(propose_refund_when_inspected, dispatch_uid="refunds-propose-on-inspection")
 
 
 def forget_status_page(sender: object, instance: object, **kwargs: object) -> None:

@@ -102,3 +102,10 @@ def test_invoice_orders_are_refunded_by_bank_transfer_and_nothing_accepted_means
     return_receive(return_request=return_request, lines=rejected, by=staff)
     with pytest.raises(RefundRefused, match="more than zero"):
         refund_for_return(return_request=return_request, by=staff)
+
+
+def test_inspecting_a_refund_return_proposes_its_refund_at_once(staff: User) -> None:
+    return_request = a_return(payment="invoice")
+    return_receive(return_request=return_request, lines=inspect(return_request), by=staff)
+    refund = return_request.refunds.get()
+    assert (refund.state, refund.method, refund.amount) == ("pending", "bank_transfer", Decimal("1200.00"))  # fee 49 off, shipping 49 back
