@@ -6,13 +6,16 @@ history is read-only.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from returns import access, models
+from returns.admin_receiving import receive_view, scan_view
 
 
 @admin.register(models.Category)
@@ -167,6 +170,17 @@ class ReturnRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # returns are created through the portal or `return_create`, which apply the policy
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path("scan/", self.admin_site.admin_view(partial(scan_view, self)), name="returns_returnrequest_scan"),
+            path(
+                "<int:pk>/receive/",
+                self.admin_site.admin_view(partial(receive_view, self)),
+                name="returns_returnrequest_receive",
+            ),
+        ]
+        return own + super().get_urls()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.ReturnRequest]:
         return super().get_queryset(request).select_related("order__customer")

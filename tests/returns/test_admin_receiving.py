@@ -1,0 +1,99 @@
+"""The warehouse screens: scan a label, receive and inspect the parcel on one page."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from django.urls import reverse
+
+from returns.models import ReturnRequest, ReturnState
+from returns.services import LineRequest, return_create, return_ensure_shipment
+from tests.factories import OrderLineFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def warehouse(client: Client) -> Client:
+    user = User.objects.create_user("warehouse", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Warehouse"))
+    client.force_login(user)
+    return client
+
+
+def a_return() -> ReturnRequest:
+    line = OrderLineFactory(quantity=2)
+    return return_create(
+        order=line.order, lines=[LineRequest(line.id, 2, "too_big")], resolution="refund", method="label"
+    )
+
+
+@pytest.mark.parametrize("typed", ["number", "lowercase", "tracking"])
+def test_scanning_a_label_opens_its_receiving_screen(warehouse: Client, typed: str) -> None:
+    return_request = return_ensure_shipment(return_request=a_return())
+    code = {
+        "number": return_request.number,
+        "lowercase": return_request.number.lower().replace("-", " "),
+        "tracking": return_request.tracking_number,
+    }[typed]
+    response = warehouse.post(reverse("admin:returns_returnrequest_scan"), {"code": code})
+    assert response["Location"] == reverse("admin:returns_returnrequest_receive", args=[return_request.pk])
+
+
+def test_an_unknown_code_says_so_and_keeps_the_scanner_ready(warehouse: Client) -> None:
+    page = warehouse.post(reverse("admin:returns_returnrequest_scan"), {"code": "R-XXXXXXX"}, follow=True)
+    assert "No return matches" in page.content.decode()
+    assert "autofocus" in page.content.decode()
+
+
+def test_receiving_and_inspecting_on_one_page(warehouse: Client) -> None:
+    return_request = a_return()
+    line = return_request.lines.get()
+    url = reverse("admin:returns_returnrequest_receive", args=[return_request.pk])
+    assert "Receive" in warehouse.get(url).content.decode()
+    prefix = f"line-{line.pk}"
+    data = {
+        f"{prefix}-received_quantity": 1,
+        f"{prefix}-condition": "resellable",
+        f"{prefix}-accept": "1",
+        f"{prefix}-reason": "",
+        f"{prefix}-restock": "on",
+        "note": "One pair missing",
+    }
+    assert warehouse.post(url, data).status_code == 302
+    return_request.refresh_from_db()
+    assert return_request.state == ReturnState.INSPECTED
+    assert return_request.history.last().note == "One pair missing"
+    assert return_request.refunds.get().state == "pending"
+
+
+def test_a_rejection_without_reason_is_shown_not_saved(warehouse: Client) -> None:
+    return_request = a_return()
+    line = return_request.lines.get()
+    prefix = f"line-{line.pk}"
+    data = {f"{prefix}-received_quantity": 2, f"{prefix}-condition": "damaged", f"{prefix}-accept": "0"}
+    page = warehouse.post(reverse("admin:returns_returnrequest_receive", args=[return_request.pk]), data)
+    assert "Say why the line is rejected" in page.content.decode()
+    return_request.refresh_from_db()
+    assert return_request.state == ReturnState.APPROVED
+
+
+def test_support_agents_may_not_receive(client: Client) -> None:
+    user = User.objects.create_user("support", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Support"))
+    client.force_login(user)
+    assert client.get(reverse("admin:returns_returnrequest_scan")).status_code == 403
+    assert client.post(reverse("admin:returns_returnrequest_receive", args=[a_return().pk]), {}).status_code == 403
+
+
+def test_warehouse_staff_pay_refunds_and_support_agents_only_read_them(warehouse: Client, client: Client) -> None:
+    refunds = reverse("admin:refunds_refund_changelist")
+    assert warehouse.get(refunds).status_code == 200
+    support = User.objects.create_user("agent", password="x", is_staff=True)
+    support.groups.add(Group.objects.get(name="Support"))
+    other = Client()
+    other.force_login(support)
+    listing = other.get(refunds)
+    assert listing.status_code == 200
+    assert "Pay, or try again" not in listing.content.decode()
