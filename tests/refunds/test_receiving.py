@@ -108,4 +108,8 @@ def test_inspecting_a_refund_return_proposes_its_refund_at_once(staff: User) -> 
     return_request = a_return(payment="invoice")
     return_receive(return_request=return_request, lines=inspect(return_request), by=staff)
     refund = return_request.refunds.get()
-    assert (refund.state, refund.method, refund.amount) == ("pending", "bank_transfer", Decimal("1200.00"))  # fee 49 off, shipping 49 back
+    assert (refund.state, refund.method, refund.amount) == (
+        "pending",
+        "bank_transfer",
+        Decimal("1200.00"),
+    )  # fee 49 off, shipping 49 back
