@@ -25,7 +25,9 @@ class ScanForm(forms.Form):
 
 
 class ReceiveLineForm(forms.Form):
-    received_quantity = forms.IntegerField(min_value=0, label="Received")
+    received_quantity = forms.IntegerField(
+        min_value=0, label="Received", widget=forms.NumberInput(attrs={"style": "width: 5em"})
+    )
     condition = forms.ChoiceField(choices=Condition.choices)
     accept = forms.TypedChoiceField(
         choices=[("1", "Accept"), ("0", "Reject")], coerce=lambda value: value == "1", widget=forms.RadioSelect
