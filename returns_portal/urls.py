@@ -10,5 +10,6 @@ admin.site.index_title = "Returns, refunds and follow-ups"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("support/", include("refunds.urls")),
     path("", include("returns.urls")),
 ]

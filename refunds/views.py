@@ -1,0 +1,24 @@
+"""The support page: one search box, and where every return and its money is. Read-only."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from refunds.support import support_search
+from returns.access import status_token
+
+
+@login_required(login_url="admin:login")
+@permission_required("returns.view_returnrequest", raise_exception=True)
+def support(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    results = list(support_search(query)) if query else []
+    for return_request in results:
+        return_request.status_url = request.build_absolute_uri(  # type: ignore[attr-defined]
+            reverse("returns:status", args=[status_token(return_request)])
+        )
+    context = {"query": query, "results": results, "title": "Support: find a return", "has_permission": True}
+    return TemplateResponse(request, "refunds/support.html", context)

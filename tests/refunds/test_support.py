@@ -1,0 +1,101 @@
+"""Support agents find any return and see where the money is, in one look, and change nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from refunds.services import RefundLineIn, refund_create
+from returns.models import Customer, ReturnRequest
+from returns.services import LineRequest, return_create, return_ensure_shipment
+from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent(client: Client) -> Client:
+    user = User.objects.create_user("agent", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Support"))
+    client.force_login(user)
+    return client
+
+
+def a_return(email: str = "kari@example.no", name: str = "Kari Nordmann") -> ReturnRequest:
+    customer = Customer.objects.filter(email=email).first() or CustomerFactory(email=email, name=name)
+    order = OrderFactory(customer=customer)
+    line = OrderLineFactory(order=order, unit_price=Decimal("300.00"))
+    return_request = return_create(
+        order=order, lines=[LineRequest(line.id, 1, "too_big")], resolution="refund", method="label"
+    )
+    return return_ensure_shipment(return_request=return_request)
+
+
+@pytest.mark.parametrize("field", ["email", "order", "number", "tracking", "name"])
+def test_any_of_the_customers_details_finds_the_return_and_its_refund(agent: Client, field: str) -> None:
+    return_request = a_return()
+    refund_create(
+        order=return_request.order,
+        lines=[RefundLineIn("item", Decimal("251.00"))],
+        method="bank_transfer",
+        idempotency_key="s1",
+        return_request=return_request,
+    )
+    a_return(email="someone@else.example", name="Someone Else")
+    query = {
+        "email": "KARI@example.no",
+        "order": return_request.order.number,
+        "number": return_request.number.lower(),
+        "tracking": return_request.tracking_number,
+        "name": "nordmann",
+    }[field]
+    page = agent.get("/support/", {"q": query}).content.decode()
+    assert return_request.number in page
+    assert "Someone Else" not in page
+    assert "251.00 SEK by bank transfer — <strong>Pending</strong>" in page
+    assert "/r/" in page  # the status link to send
+
+
+def test_a_search_costs_the_same_queries_for_one_result_or_many(agent: Client) -> None:
+    counts = []
+    for email in ("one@example.com", "many@example.com"):
+        for _ in range(1 if email.startswith("one") else 6):
+            a_return(email=email)
+        with CaptureQueriesContext(connection) as queries:
+            agent.get("/support/", {"q": email})
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_the_support_page_needs_a_login_and_a_role(client: Client) -> None:
+    assert client.get("/support/")["Location"].startswith("/admin/login/")
+    client.force_login(User.objects.create_user("nobody", password="x", is_staff=True))
+    assert client.get("/support/").status_code == 403
+
+
+def test_support_agents_can_change_nothing(agent: Client) -> None:
+    return_request = a_return()
+    refund = refund_create(
+        order=return_request.order,
+        lines=[RefundLineIn("item", Decimal("10"))],
+        method="original_payment",
+        idempotency_key="s2",
+        return_request=return_request,
+    )
+    for url in (
+        f"/admin/returns/returnrequest/{return_request.pk}/change/",
+        f"/admin/refunds/refund/{refund.pk}/change/",
+        "/admin/returns/returnpolicy/1/change/",
+        f"/admin/returns/returnrequest/{return_request.pk}/receive/",
+        "/admin/returns/returnrequest/scan/",
+    ):
+        assert agent.post(url, {}).status_code == 403, url
+    paid = agent.post("/admin/refunds/refund/", {"action": "pay", "_selected_action": [refund.pk]})
+    refund.refresh_from_db()
+    assert refund.state == "pending"
+    assert paid.status_code in (200, 302, 403)
