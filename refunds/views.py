@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -20,5 +21,10 @@ def support(request: HttpRequest) -> HttpResponse:
         return_request.status_url = request.build_absolute_uri(  # type: ignore[attr-defined]
             reverse("returns:status", args=[status_token(return_request)])
         )
-    context = {"query": query, "results": results, "title": "Support: find a return", "has_permission": True}
+    context = {
+        **admin.site.each_context(request),
+        "query": query,
+        "results": results,
+        "title": "Support: find a return",
+    }
     return TemplateResponse(request, "refunds/support.html", context)

@@ -40,3 +40,16 @@ def test_warehouse_scans_receives_and_refunds(live_server, page, shots, migratio
     shots(page, "refund-paid")
     assert "Sent:" in page.inner_text(".messagelist")
     assert Refund.objects.get(return_request=parcel).state == "succeeded"
+
+    page.context.clear_cookies()
+    page.goto(live_server.url + "/admin/login/?next=/support/")
+    page.fill("#id_username", "support")
+    page.fill("#id_password", "demo")
+    page.click("input[type=submit]")
+    page.fill("#q", parcel.order.customer.email)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"text={parcel.number}")
+    shots(page, "support")
+    money = page.inner_text(".module")
+    assert "Succeeded" in money
+    assert "paid " in money

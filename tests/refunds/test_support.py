@@ -57,7 +57,7 @@ def test_any_of_the_customers_details_finds_the_return_and_its_refund(agent: Cli
     page = agent.get("/support/", {"q": query}).content.decode()
     assert return_request.number in page
     assert "Someone Else" not in page
-    assert "251.00 SEK by bank transfer — <strong>Pending</strong>" in page
+    assert "SEK251.00 by bank transfer — <strong>Pending</strong>" in page
     assert "/r/" in page  # the status link to send
 
 
