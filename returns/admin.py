@@ -6,16 +6,21 @@ history is read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import cast
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from returns import access, models
 from returns.admin_receiving import receive_view, scan_view
+from returns.services import InvalidTransition, ReturnRefused, return_reject, return_transition
 
 
 @admin.register(models.Category)
@@ -152,8 +157,9 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     list_display = ["number", "order", "customer_email", "state", "resolution", "method", "created_at"]
     list_filter = ["state", "resolution", "method", "created_at"]
     list_select_related = ["order__customer"]
-    search_fields = ["number", "order__number", "order__customer__email"]
+    search_fields = ["number", "order__number", "order__customer__email", "tracking_number"]
     date_hierarchy = "created_at"
+    actions = ["approve", "reject"]
     readonly_fields = ["number", "order", "state", "state_changed_at", "created_at", "created_by", "override_reason"]
     fields = [
         ("number", "state", "state_changed_at"),
@@ -170,6 +176,44 @@ class ReturnRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # returns are created through the portal or `return_create`, which apply the policy
+
+    @admin.action(description="Approve selected returns", permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest]) -> None:
+        staff = cast(User, request.user)  # admin views only run for logged-in staff
+        self._each(
+            request, queryset, "Approved", lambda r: return_transition(return_request=r, to="approved", by=staff)
+        )
+
+    @admin.action(description="Reject selected returns (asks for the reason)", permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest]) -> HttpResponseBase | None:
+        reason = request.POST.get("reason", "").strip()
+        if "apply" not in request.POST:
+            context = {**self.admin_site.each_context(request), "returns": queryset, "title": "Reject returns"}
+            return TemplateResponse(request, "admin/returns/reject.html", context)
+        staff = cast(User, request.user)
+        self._each(request, queryset, "Rejected", lambda r: return_reject(return_request=r, by=staff, reason=reason))
+        return None
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[models.ReturnRequest],
+        verb: str,
+        act: Callable[[models.ReturnRequest], object],
+    ) -> None:
+        """Act on every selected return; say which were done and which were refused, and why."""
+        done, refused = [], []
+        for return_request in queryset.order_by("pk"):
+            try:
+                act(return_request)
+            except (InvalidTransition, ReturnRefused) as refusal:
+                refused.append(f"{return_request.number}: {refusal}")
+            else:
+                done.append(return_request.number)
+        if done:
+            self.message_user(request, f"{verb} {len(done)}: {', '.join(done)}", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Refused {len(refused)}: {'; '.join(refused)}", messages.WARNING)
 
     def get_urls(self) -> list[URLPattern]:
         own = [

@@ -97,3 +97,37 @@ def test_warehouse_staff_pay_refunds_and_support_agents_only_read_them(warehouse
     listing = other.get(refunds)
     assert listing.status_code == 200
     assert "Pay, or try again" not in listing.content.decode()
+
+
+def test_approving_many_says_what_was_done_and_what_was_refused(warehouse: Client) -> None:
+    from returns.models import ReturnPolicy
+
+    policy = ReturnPolicy.current()
+    policy.auto_approve = False
+    policy.save()
+    waiting, already = a_return(), a_return()
+    from returns.services import return_transition
+
+    return_transition(return_request=already, to=ReturnState.APPROVED)
+    page = warehouse.post(
+        reverse("admin:returns_returnrequest_changelist"),
+        {"action": "approve", "_selected_action": [waiting.pk, already.pk]},
+        follow=True,
+    ).content.decode()
+    assert f"Approved 1: {waiting.number}" in page
+    assert f"Refused 1: {already.number}: Return {already.number} cannot go from Approved to Approved" in page
+
+
+def test_rejecting_asks_for_the_reason_the_customer_will_see(warehouse: Client) -> None:
+    from returns.models import ReturnPolicy
+
+    policy = ReturnPolicy.current()
+    policy.auto_approve = False
+    policy.save()
+    return_request = a_return()
+    url = reverse("admin:returns_returnrequest_changelist")
+    form = warehouse.post(url, {"action": "reject", "_selected_action": [return_request.pk]})
+    assert "The reason is shown to the customer" in form.content.decode()
+    warehouse.post(url, {"action": "reject", "apply": "1", "_selected_action": [return_request.pk], "reason": "Worn"})
+    return_request.refresh_from_db()
+    assert (return_request.state, return_request.rejection_reason) == (ReturnState.REJECTED, "Worn")
