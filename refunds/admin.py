@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from typing import cast
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from refunds.models import COUNTED_STATES, Refund, RefundEvent, RefundLine, RefundState
 from refunds.services import InvalidRefundTransition, RefundRefused, refund_confirm, refund_execute
+from returns.admin_actions import act_on_each
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -54,26 +56,8 @@ class RefundEventInline(admin.TabularInline):
         return False
 
 
-def _each(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    refunds: QuerySet[Refund],
-    act: Callable[[Refund], Refund],
-    verb: str,
-) -> None:
-    """Run `act` on every selected refund; report what was done and what was refused, and why."""
-    done, refused = [], []
-    for refund in refunds.order_by("pk"):
-        try:
-            result = act(refund)
-        except (RefundRefused, InvalidRefundTransition) as refusal:
-            refused.append(f"#{refund.pk}: {refusal}")
-        else:
-            done.append(f"#{result.pk} ({result.get_state_display()})")
-    if done:
-        modeladmin.message_user(request, f"{verb}: {', '.join(done)}", messages.SUCCESS)
-    if refused:
-        modeladmin.message_user(request, f"Refused: {'; '.join(refused)}", messages.WARNING)
+def _name(refund: Refund) -> str:
+    return f"#{refund.pk} ({refund.get_state_display()})"
 
 
 @admin.register(Refund)
@@ -99,8 +83,26 @@ class RefundAdmin(admin.ModelAdmin):
 
     @admin.action(description="Pay, or try again", permissions=["change"])
     def pay(self, request: HttpRequest, queryset: QuerySet[Refund]) -> None:
-        _each(self, request, queryset, lambda refund: refund_execute(refund=refund, by=request.user), "Sent")  # type: ignore[arg-type]
+        staff = cast(User, request.user)  # admin actions only run for logged-in staff
+        act_on_each(
+            self,
+            request,
+            queryset.order_by("pk"),
+            lambda refund: refund_execute(refund=refund, by=staff),
+            verb="Sent",
+            name=_name,
+            refusals=(RefundRefused, InvalidRefundTransition),
+        )
 
     @admin.action(description="Confirm manual payout (bank transfer made)", permissions=["change"])
     def confirm_paid(self, request: HttpRequest, queryset: QuerySet[Refund]) -> None:
-        _each(self, request, queryset, lambda refund: refund_confirm(refund=refund, by=request.user), "Confirmed")  # type: ignore[arg-type]
+        staff = cast(User, request.user)
+        act_on_each(
+            self,
+            request,
+            queryset.order_by("pk"),
+            lambda refund: refund_confirm(refund=refund, by=staff),
+            verb="Confirmed",
+            name=_name,
+            refusals=(RefundRefused, InvalidRefundTransition),
+        )

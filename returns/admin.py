@@ -6,11 +6,10 @@ history is read-only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import cast
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase
@@ -19,6 +18,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from returns import access, models
+from returns.admin_actions import act_on_each
 from returns.admin_receiving import receive_view, scan_view
 from returns.services import InvalidTransition, ReturnRefused, return_reject, return_transition
 
@@ -180,8 +180,14 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     @admin.action(description="Approve selected returns", permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest]) -> None:
         staff = cast(User, request.user)  # admin views only run for logged-in staff
-        self._each(
-            request, queryset, "Approved", lambda r: return_transition(return_request=r, to="approved", by=staff)
+        act_on_each(
+            self,
+            request,
+            queryset.order_by("pk"),
+            lambda r: return_transition(return_request=r, to="approved", by=staff),
+            verb="Approved",
+            name=lambda r: r.number,
+            refusals=(InvalidTransition, ReturnRefused),
         )
 
     @admin.action(description="Reject selected returns (asks for the reason)", permissions=["change"])
@@ -191,29 +197,16 @@ class ReturnRequestAdmin(admin.ModelAdmin):
             context = {**self.admin_site.each_context(request), "returns": queryset, "title": "Reject returns"}
             return TemplateResponse(request, "admin/returns/reject.html", context)
         staff = cast(User, request.user)
-        self._each(request, queryset, "Rejected", lambda r: return_reject(return_request=r, by=staff, reason=reason))
+        act_on_each(
+            self,
+            request,
+            queryset.order_by("pk"),
+            lambda r: return_reject(return_request=r, by=staff, reason=reason),
+            verb="Rejected",
+            name=lambda r: r.number,
+            refusals=(InvalidTransition, ReturnRefused),
+        )
         return None
-
-    def _each(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[models.ReturnRequest],
-        verb: str,
-        act: Callable[[models.ReturnRequest], object],
-    ) -> None:
-        """Act on every selected return; say which were done and which were refused, and why."""
-        done, refused = [], []
-        for return_request in queryset.order_by("pk"):
-            try:
-                act(return_request)
-            except (InvalidTransition, ReturnRefused) as refusal:
-                refused.append(f"{return_request.number}: {refusal}")
-            else:
-                done.append(return_request.number)
-        if done:
-            self.message_user(request, f"{verb} {len(done)}: {', '.join(done)}", messages.SUCCESS)
-        if refused:
-            self.message_user(request, f"Refused {len(refused)}: {'; '.join(refused)}", messages.WARNING)
 
     def get_urls(self) -> list[URLPattern]:
         own = [

@@ -38,7 +38,7 @@ def test_warehouse_scans_receives_and_refunds(live_server, page, shots, migratio
     page.click("button[name=index]")
     page.wait_for_selector(".messagelist")
     shots(page, "refund-paid")
-    assert "Sent:" in page.inner_text(".messagelist")
+    assert "Sent 1:" in page.inner_text(".messagelist")
     assert Refund.objects.get(return_request=parcel).state == "succeeded"
 
     page.context.clear_cookies()

@@ -187,14 +187,14 @@ def test_staff_pay_and_confirm_from_the_admin_and_see_what_was_refused(admin_cli
     card, transfer = goodwill(order, "100", "card"), goodwill(order, "50", "transfer", method="bank_transfer")
     url = reverse("admin:refunds_refund_changelist")
     paid = admin_client.post(url, {"action": "pay", "_selected_action": [card.pk, transfer.pk]}, follow=True)
-    assert f"Sent: #{card.pk} (Succeeded), #{transfer.pk} (Processing)" in paid.content.decode()
+    assert f"Sent 2: #{card.pk} (Succeeded), #{transfer.pk} (Processing)" in paid.content.decode()
 
     confirmed = admin_client.post(
         url, {"action": "confirm_paid", "_selected_action": [card.pk, transfer.pk]}, follow=True
     )
     page = confirmed.content.decode()
-    assert f"Confirmed: #{transfer.pk} (Succeeded)" in page
-    assert f"Refused: #{card.pk}: Refund {card.pk} cannot go from Succeeded to Succeeded." in page
+    assert f"Confirmed 1: #{transfer.pk} (Succeeded)" in page
+    assert f"Refused 1: #{card.pk} (Succeeded): Refund {card.pk} cannot go from Succeeded to Succeeded." in page
 
 
 def test_late_refunds_are_flagged_in_the_admin(admin_client) -> None:
