@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from returns import access, pagecache
@@ -24,6 +25,12 @@ from returns.views.common import link_problem, with_return
 CANCELLABLE = {ReturnState.REQUESTED, ReturnState.APPROVED}
 PRINTABLE = {ReturnState.REQUESTED, ReturnState.APPROVED, ReturnState.IN_TRANSIT}
 
+FINAL_STEP = {
+    Resolution.REFUND: _lazy("Refunded"),
+    Resolution.STORE_CREDIT: _lazy("Store credit issued"),
+    Resolution.EXCHANGE: _lazy("Exchanged"),
+    Resolution.REPAIR: _lazy("Repaired or replaced"),
+}
 HAPPY_PATH = [
     ReturnState.REQUESTED,
     ReturnState.APPROVED,
@@ -34,17 +41,29 @@ HAPPY_PATH = [
 ]
 
 
-def timeline(return_request: ReturnRequest) -> list[dict[str, Any]]:
-    """The happy path with the day each step happened; an end state (rejected, ...) closes it."""
+def timeline(return_request: ReturnRequest, refunds: list[Any]) -> list[dict[str, Any]]:
+    """The happy path with the day each step happened, ending in what the customer gets (refunded,
+    exchanged...); an end state (rejected, cancelled, expired) closes it instead."""
     reached = {event.to_state: event.at for event in return_request.history.all()}
-    steps = HAPPY_PATH
     ended = return_request.state in (ReturnState.REJECTED, ReturnState.CANCELLED, ReturnState.EXPIRED)
     if ended:
-        steps = [step for step in steps if step in reached] + [ReturnState(return_request.state)]
-    return [
-        {"state": step, "label": step.label, "at": reached.get(step), "current": step == return_request.state}
-        for step in steps
+        steps = [step for step in HAPPY_PATH if step in reached] + [ReturnState(return_request.state)]
+        return [
+            {"label": step.label, "at": reached.get(step), "current": step == return_request.state} for step in steps
+        ]
+    rows = [
+        {"label": step.label, "at": reached.get(step), "current": step == return_request.state}
+        for step in HAPPY_PATH
+        if step != ReturnState.COMPLETED
     ]
+    paid = max((refund.paid_at for refund in refunds if refund.paid_at), default=None)
+    done_at = paid or reached.get(ReturnState.COMPLETED)
+    final = FINAL_STEP[Resolution(return_request.resolution)]
+    rows.append({"label": final, "at": done_at, "current": done_at is not None})
+    if done_at is not None:
+        for row in rows[:-1]:
+            row["current"] = False
+    return rows
 
 
 def status(request: HttpRequest, token: str) -> HttpResponseBase:
@@ -63,12 +82,13 @@ def status(request: HttpRequest, token: str) -> HttpResponseBase:
 @with_return
 def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str, key: str) -> HttpResponse:
     order = return_request.order
+    refunds = list(return_request.refunds.all())  # the refunds app, through the reverse relation
     context = {
         "return": return_request,
         "order": order,
         "lines": list(return_request.lines.all()),
-        "refunds": list(return_request.refunds.all()),  # the refunds app, through the reverse relation
-        "steps": timeline(return_request),
+        "refunds": refunds,
+        "steps": timeline(return_request, refunds),
         "token": token,
         "new": request.GET.get("new") == "1",
         "can_cancel": return_request.state in CANCELLABLE,

@@ -207,3 +207,31 @@ def test_late_refunds_are_flagged_in_the_admin(admin_client) -> None:
     listing = admin_client.get(reverse("admin:refunds_refund_changelist") + "?due=late").content.decode()
     assert f'href="/admin/refunds/refund/{refund.pk}/change/' in listing
     assert 'alt="True"' in listing
+
+
+def test_the_timeline_ends_with_refunded_on_the_day_the_money_went_out(client) -> None:
+    import re
+
+    from django.urls import reverse
+
+    from returns.access import status_token
+    from returns.services import LineRequest, return_create
+
+    order = order_paying("500.00")
+    order.language = "en"
+    order.save()
+    return_request = return_create(
+        order=order, lines=[LineRequest(order.lines.get().id, 1, "too_big")], resolution="refund", method="label"
+    )
+    url = reverse("returns:status", args=[status_token(return_request)])
+    last_step = re.compile(r'<li class="([^"]*)"[^>]*>\s*<span class="timeline-label">Refunded</span>')
+    assert last_step.search(client.get(url).content.decode()).group(1) == ""
+    refund = refund_create(
+        order=order,
+        lines=[RefundLineIn("item", Decimal("100"))],
+        method="original_payment",
+        idempotency_key="t1",
+        return_request=return_request,
+    )
+    refund_execute(refund=refund)
+    assert last_step.search(client.get(url).content.decode()).group(1) == "done current"
