@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from returns import access, pagecache
@@ -26,10 +26,10 @@ CANCELLABLE = {ReturnState.REQUESTED, ReturnState.APPROVED}
 PRINTABLE = {ReturnState.REQUESTED, ReturnState.APPROVED, ReturnState.IN_TRANSIT}
 
 FINAL_STEP = {
-    Resolution.REFUND: _lazy("Refunded"),
-    Resolution.STORE_CREDIT: _lazy("Store credit issued"),
-    Resolution.EXCHANGE: _lazy("Exchanged"),
-    Resolution.REPAIR: _lazy("Repaired or replaced"),
+    Resolution.REFUND: gettext_lazy("Refunded"),
+    Resolution.STORE_CREDIT: gettext_lazy("Store credit issued"),
+    Resolution.EXCHANGE: gettext_lazy("Exchanged"),
+    Resolution.REPAIR: gettext_lazy("Repaired or replaced"),
 }
 HAPPY_PATH = [
     ReturnState.REQUESTED,
