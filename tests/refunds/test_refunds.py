@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from refunds.models import Refund, RefundState
 from refunds.providers.fake import FakeCardProvider
@@ -235,3 +239,19 @@ def test_the_timeline_ends_with_refunded_on_the_day_the_money_went_out(client) -
     )
     refund_execute(refund=refund)
     assert last_step.search(client.get(url).content.decode()).group(1) == "done current"
+
+
+@given(
+    paid=st.decimals(min_value=1, max_value=5000, places=2),
+    asks=st.lists(st.decimals(min_value=Decimal("0.01"), max_value=3000, places=2), min_size=1, max_size=8),
+    fails=st.lists(st.booleans(), min_size=8, max_size=8),
+)
+@hypothesis_settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_whatever_is_asked_the_refunds_that_count_never_exceed_what_was_paid(paid, asks, fails) -> None:
+    FakeCardProvider.reset(*["fail" if failed else "succeed" for failed in fails])
+    order = order_paying(str(paid))
+    for number, amount in enumerate(asks):
+        with contextlib.suppress(RefundRefused):  # refusing is fine; over-paying is not
+            refund_execute(refund=goodwill(order, str(amount), f"prop-{order.pk}-{number}"))
+        assert Decimal(0) <= order_refundable(order) <= paid
+    assert FakeCardProvider.paid_total() <= paid
