@@ -56,6 +56,14 @@ def _english_to_begin_with() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_fake_card() -> None:
+    """The fake payment provider keeps its script and payouts in the class: every test starts clean."""
+    from refunds.providers.fake import FakeCardProvider
+
+    FakeCardProvider.reset()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Each test starts with an empty cache: no policy or look-up counts left by another."""
     from django.core.cache import cache
