@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import cast
 
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import URLPattern, path
 from django.utils import timezone
 
-from refunds.models import COUNTED_STATES, Refund, RefundEvent, RefundLine, RefundState
+from refunds.admin_goodwill import goodwill_view
+from refunds.models import COUNTED_STATES, Refund, RefundEvent, RefundLine, RefundState, StoreCredit
 from refunds.services import InvalidRefundTransition, RefundRefused, refund_confirm, refund_execute
 from returns.admin_actions import act_on_each
 
@@ -69,7 +72,7 @@ class RefundAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "order", "return_request", "amount", "currency", "method", "provider", "provider_reference", "idempotency_key",
-        "state", "reason", "due_on", "attempts", "last_error", "created_at", "paid_at", "created_by",
+        "state", "reason", "due_on", "attempts", "last_error", "created_at", "paid_at", "created_by", "store_credit",
     ]  # fmt: skip
     inlines = [RefundLineInline, RefundEventInline]
     actions = ["pay", "confirm_paid"]
@@ -79,7 +82,11 @@ class RefundAdmin(admin.ModelAdmin):
         return refund.state in COUNTED_STATES - {RefundState.SUCCEEDED} and refund.due_on < timezone.localdate()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # refunds are proposed from a received return or issued as goodwill through the services
+        return False  # refunds are proposed from a received return, or as goodwill on their own page
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(partial(goodwill_view, self))
+        return [path("goodwill/", view, name="refunds_refund_goodwill"), *super().get_urls()]
 
     @admin.action(description="Pay, or try again", permissions=["change"])
     def pay(self, request: HttpRequest, queryset: QuerySet[Refund]) -> None:
@@ -106,3 +113,37 @@ class RefundAdmin(admin.ModelAdmin):
             name=_name,
             refusals=(RefundRefused, InvalidRefundTransition),
         )
+
+
+class RedeemedFilter(admin.SimpleListFilter):
+    title = "use"
+    parameter_name = "use"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("open", "Not used yet"), ("used", "Used"), ("expired", "Expired unused")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[StoreCredit]) -> QuerySet[StoreCredit]:
+        today = timezone.localdate()
+        if self.value() == "open":
+            return queryset.filter(redeemed_at__isnull=True, expires_on__gte=today)
+        if self.value() == "used":
+            return queryset.filter(redeemed_at__isnull=False)
+        if self.value() == "expired":
+            return queryset.filter(redeemed_at__isnull=True, expires_on__lt=today)
+        return queryset
+
+
+@admin.register(StoreCredit)
+class StoreCreditAdmin(admin.ModelAdmin):
+    """Codes are issued by store-credit refunds and spent by the shop (API); here they are read."""
+
+    list_display = ["code", "amount", "bonus", "currency", "expires_on", "redeemed_at", "redeemed_order", "refund"]
+    list_filter = [RedeemedFilter, "currency"]
+    list_select_related = ["refund"]
+    search_fields = ["code", "refund__order__number", "refund__order__customer__email", "redeemed_order"]
+    readonly_fields = [
+        "code", "refund", "amount", "bonus", "currency", "expires_on", "created_at", "redeemed_at", "redeemed_order",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

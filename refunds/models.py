@@ -108,3 +108,29 @@ class RefundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '-'} -> {self.to_state}"
+
+
+class StoreCredit(models.Model):
+    """A single-use code the customer spends in the shop: the refund's value plus the policy's bonus.
+
+    It is the payout of a store-credit refund, so what it is worth in money
+    terms (`refund.amount`) counts against what the order can give back; the
+    bonus is the shop's gift on top.
+    """
+
+    code = models.CharField(max_length=24, unique=True, editable=False)
+    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, related_name="store_credit", editable=False)
+    amount = money_field(help_text="What the code is worth, bonus included.")
+    bonus = money_field(help_text="The part of the amount that is the store-credit bonus.")
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    expires_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    redeemed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    redeemed_order = models.CharField(max_length=40, blank=True, editable=False, help_text="Where it was spent.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="store_credit_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.code

@@ -17,13 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from refunds.models import TRANSITIONS, Refund, RefundEvent, RefundLine, RefundState
+from refunds import signals
+from refunds.models import TRANSITIONS, Refund, RefundEvent, RefundLine, RefundMethod, RefundState
 from refunds.providers import Outcome, PayoutRequest, PayoutResult, ProviderTimeout, get_provider
 from refunds.selectors import order_refundable
 from returns.l10n import format_money
-from returns.models import EU_WITHDRAWAL_DAYS, Order, ReturnPolicy, ReturnRequest
+from returns.models import EU_WITHDRAWAL_DAYS, Order, Resolution, ReturnPolicy, ReturnRequest, ReturnState
 from returns.money import ZERO, round_money
 from returns.pricing import vat_included
+from returns.services import return_transition
 
 
 class RefundRefused(Exception):
@@ -143,7 +145,22 @@ def refund_transition(
         note=note,
         at=now or timezone.now(),
     )
+    signals.refund_state_changed.send(sender=Refund, refund=refund, from_state=from_state, to_state=to, by=by)
+    if to == RefundState.SUCCEEDED:
+        _complete_return(refund, by)
     return refund
+
+
+def _complete_return(refund: Refund, by: User | None) -> None:
+    """The money (or the code) went out: an inspected return with nothing else still to pay is done."""
+    if refund.return_request_id is None:
+        return
+    return_request = ReturnRequest.objects.select_for_update().get(pk=refund.return_request_id)
+    still_open = return_request.refunds.filter(state__in=[RefundState.PENDING, RefundState.PROCESSING])
+    if return_request.state == ReturnState.INSPECTED and not still_open.exclude(pk=refund.pk).exists():
+        return_transition(
+            return_request=return_request, to=ReturnState.COMPLETED, by=by, note=refund.provider_reference
+        )
 
 
 def refund_execute(*, refund: Refund, by: User | None = None) -> Refund:
@@ -239,7 +256,7 @@ def refund_proposal(*, return_request: ReturnRequest) -> list[RefundLineIn]:
 
 def refund_for_return(*, return_request: ReturnRequest, by: User | None = None) -> Refund:
     """Propose and create the refund of an inspected return, once (its key is the return's number)."""
-    method = "bank_transfer" if return_request.order.payment_method == "invoice" else "original_payment"
+    method = _method_for(return_request)
     return refund_create(
         order=return_request.order,
         lines=refund_proposal(return_request=return_request),
@@ -248,3 +265,11 @@ def refund_for_return(*, return_request: ReturnRequest, by: User | None = None) 
         return_request=return_request,
         by=by,
     )
+
+
+def _method_for(return_request: ReturnRequest) -> str:
+    if return_request.resolution == Resolution.STORE_CREDIT:
+        return RefundMethod.STORE_CREDIT
+    if return_request.order.payment_method == "invoice":
+        return RefundMethod.BANK_TRANSFER  # there is no card to pay back to
+    return RefundMethod.ORIGINAL_PAYMENT

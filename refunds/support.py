@@ -26,7 +26,7 @@ def support_search(query: str) -> QuerySet[ReturnRequest]:
     lines = ReturnLine.objects.select_related("order_line__variant__product", "reason")
     return (
         ReturnRequest.objects.filter(match)
-        .select_related("order__customer")
-        .prefetch_related(Prefetch("lines", queryset=lines), "history", "refunds")
+        .select_related("order__customer", "replacement_order")
+        .prefetch_related(Prefetch("lines", queryset=lines), "history", "refunds__store_credit")
         .order_by("-created_at")[:RESULTS]
     )

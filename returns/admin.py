@@ -6,21 +6,29 @@ history is read-only.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import cast
 
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponseBase
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from returns import access, models
-from returns.admin_actions import act_on_each
+from returns.admin_actions import act_on_each, ask_first
 from returns.admin_receiving import receive_view, scan_view
-from returns.services import InvalidTransition, ReturnRefused, return_reject, return_transition
+from returns.admin_staff_return import staff_return_view
+from returns.services import (
+    InvalidTransition,
+    ReturnRefused,
+    replacement_ship,
+    return_reject,
+    return_transition,
+)
 
 
 @admin.register(models.Category)
@@ -66,24 +74,81 @@ class OrderLineInline(admin.TabularInline):
     autocomplete_fields = ["variant"]
 
 
+class ReplacementFilter(admin.SimpleListFilter):
+    title = "exchange replacements"
+    parameter_name = "replacement"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("to_ship", "To ship"), ("shipped", "Shipped"), ("all", "All replacements")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[models.Order]) -> QuerySet[models.Order]:
+        replacements = queryset.filter(replacement_for__isnull=False)
+        if self.value() == "to_ship":
+            return replacements.filter(shipped_at__isnull=True)
+        if self.value() == "shipped":
+            return replacements.filter(shipped_at__isnull=False)
+        return replacements if self.value() == "all" else queryset
+
+
 @admin.register(models.Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "customer", "placed_at", "delivered_at", "currency", "payment_method"]
-    list_filter = ["currency", "language", "payment_method"]
+    list_display = ["number", "customer", "placed_at", "delivered_at", "currency", "payment_method", "shipped_at"]
+    list_filter = [ReplacementFilter, "currency", "language", "payment_method"]
     list_select_related = ["customer"]
     search_fields = ["number", "customer__email", "customer__name"]
     date_hierarchy = "placed_at"
     autocomplete_fields = ["customer"]
-    readonly_fields = ["return_link"]
+    readonly_fields = ["return_link", "replacement_for", "shipped_at", "shipment_tracking"]
     inlines = [OrderLineInline]
+    actions = ["ship_replacement"]
 
     @admin.display(description="customer's return link")
     def return_link(self, obj: models.Order) -> str:
-        """The signed link the shop puts in its order e-mail: the customer skips the look-up."""
+        """The signed link the shop puts in its order e-mail, and a way to make a return for the customer."""
         if obj.pk is None:
             return "-"
         url = reverse("returns:items", args=[access.order_token(obj)])
-        return format_html('<a href="{}">{}</a> (valid {} days)', url, url, access.ORDER_LINK_DAYS)
+        staff_url = reverse("admin:returns_order_staff_return", args=[obj.pk])
+        goodwill_url = reverse("admin:refunds_refund_goodwill") + f"?order={obj.number}"  # the refunds app's page
+        return format_html(
+            '<a href="{}">{}</a> (valid {} days)<br><a class="button" href="{}">Make a return for the customer</a> '
+            '<a class="button" href="{}">Goodwill refund</a>',
+            url,
+            url,
+            access.ORDER_LINK_DAYS,
+            staff_url,
+            goodwill_url,
+        )
+
+    @admin.action(description="Mark replacement shipped (asks for the tracking number)", permissions=["change"])
+    def ship_replacement(self, request: HttpRequest, queryset: QuerySet[models.Order]) -> HttpResponseBase | None:
+        asked = ask_first(
+            self,
+            request,
+            queryset,
+            action="ship_replacement",
+            intro="Mark these exchange replacements as sent. The customer sees the tracking number.",
+            label="Tracking number",
+            button="Mark shipped",
+            required=False,
+        )
+        if asked is not None:
+            return asked
+        staff, tracking = cast(User, request.user), request.POST.get("answer", "")
+        act_on_each(
+            self,
+            request,
+            queryset.order_by("pk"),
+            lambda order: replacement_ship(order=order, tracking_number=tracking, by=staff),
+            verb="Shipped",
+            name=lambda order: order.number,
+            refusals=(ReturnRefused, InvalidTransition),
+        )
+        return None
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(partial(staff_return_view, self))
+        return [path("<int:pk>/return/", view, name="returns_order_staff_return"), *super().get_urls()]
 
 
 class SeasonalExtensionInline(admin.TabularInline):
@@ -107,7 +172,15 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
         ("What cannot be returned", {"fields": ["non_returnable_categories", "non_returnable_products"]}),
         (
             "Costs and credit",
-            {"fields": ["restocking_fee_percent", "free_returns", "free_exchanges", "store_credit_bonus_percent"]},
+            {
+                "fields": [
+                    "restocking_fee_percent",
+                    "free_returns",
+                    "free_exchanges",
+                    "store_credit_bonus_percent",
+                    "store_credit_valid_days",
+                ]
+            },
         ),
         ("Approval", {"fields": ["auto_approve"]}),
     ]
@@ -152,14 +225,53 @@ class ReturnEventInline(admin.TabularInline):
         return False
 
 
+class ReasonFilter(admin.SimpleListFilter):
+    title = "reason"
+    parameter_name = "reason"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(models.ReturnReason.objects.values_list("code", "label_en"))
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest]
+    ) -> QuerySet[models.ReturnRequest]:
+        if not self.value():
+            return queryset
+        # EXISTS, not a join: a return with two lines of the same reason is listed once.
+        lines = models.ReturnLine.objects.filter(return_request=OuterRef("pk"), reason__code=self.value())
+        return queryset.filter(Exists(lines))
+
+
+class RefundDueFilter(admin.SimpleListFilter):
+    title = "refund due"
+    parameter_name = "refund_due"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("late", "Overdue"), ("soon", "Due within 3 days")]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest]
+    ) -> QuerySet[models.ReturnRequest]:
+        today = timezone.localdate()
+        open_returns = queryset.filter(state__in=models.OPEN_STATES)
+        if self.value() == "late":
+            return open_returns.filter(refund_due_on__lt=today)
+        if self.value() == "soon":
+            return open_returns.filter(refund_due_on__gte=today, refund_due_on__lte=today + dt.timedelta(days=3))
+        return queryset
+
+
 @admin.register(models.ReturnRequest)
 class ReturnRequestAdmin(admin.ModelAdmin):
-    list_display = ["number", "order", "customer_email", "state", "resolution", "method", "created_at"]
-    list_filter = ["state", "resolution", "method", "created_at"]
+    list_display = [
+        "number", "order", "customer_email", "state", "resolution", "method", "tracking_number", "created_at",
+        "refund_due_on", "late",
+    ]  # fmt: skip
+    list_filter = ["state", ReasonFilter, "resolution", "method", RefundDueFilter, "created_at"]
     list_select_related = ["order__customer"]
     search_fields = ["number", "order__number", "order__customer__email", "tracking_number"]
     date_hierarchy = "created_at"
-    actions = ["approve", "reject"]
+    actions = ["approve", "reject", "complete"]
     readonly_fields = ["number", "order", "state", "state_changed_at", "created_at", "created_by", "override_reason"]
     fields = [
         ("number", "state", "state_changed_at"),
@@ -169,6 +281,12 @@ class ReturnRequestAdmin(admin.ModelAdmin):
         "override_reason",
     ]
     inlines = [ReturnLineInline, ReturnEventInline]
+
+    @admin.display(boolean=True, description="late")
+    def late(self, obj: models.ReturnRequest) -> bool:
+        """Still open after the day the customer was promised their money."""
+        due = obj.refund_due_on
+        return obj.state in models.OPEN_STATES and due is not None and due < timezone.localdate()
 
     @admin.display(description="customer", ordering="order__customer__email")
     def customer_email(self, obj: models.ReturnRequest) -> str:
@@ -192,11 +310,18 @@ class ReturnRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reject selected returns (asks for the reason)", permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest]) -> HttpResponseBase | None:
-        reason = request.POST.get("reason", "").strip()
-        if "apply" not in request.POST:
-            context = {**self.admin_site.each_context(request), "returns": queryset, "title": "Reject returns"}
-            return TemplateResponse(request, "admin/returns/reject.html", context)
-        staff = cast(User, request.user)
+        asked = ask_first(
+            self,
+            request,
+            queryset,
+            action="reject",
+            intro="Reject these returns. The reason is shown to the customer on their status page.",
+            label="Reason",
+            button="Reject",
+        )
+        if asked is not None:
+            return asked
+        staff, reason = cast(User, request.user), request.POST.get("answer", "")
         act_on_each(
             self,
             request,
@@ -207,6 +332,19 @@ class ReturnRequestAdmin(admin.ModelAdmin):
             refusals=(InvalidTransition, ReturnRefused),
         )
         return None
+
+    @admin.action(description="Complete selected inspected returns (repairs, nothing to pay)", permissions=["change"])
+    def complete(self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest]) -> None:
+        staff = cast(User, request.user)
+        act_on_each(
+            self,
+            request,
+            queryset.order_by("pk"),
+            lambda r: return_transition(return_request=r, to="completed", by=staff),
+            verb="Completed",
+            name=lambda r: r.number,
+            refusals=(InvalidTransition,),
+        )
 
     def get_urls(self) -> list[URLPattern]:
         own = [

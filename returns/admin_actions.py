@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 T = TypeVar("T")
 
@@ -34,3 +35,31 @@ def act_on_each(
         model_admin.message_user(request, f"{verb} {len(done)}: {', '.join(done)}", messages.SUCCESS)
     if refused:
         model_admin.message_user(request, f"Refused {len(refused)}: {'; '.join(refused)}", messages.WARNING)
+
+
+def ask_first(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    objects: Iterable[Any],
+    *,
+    action: str,
+    intro: str,
+    label: str,
+    button: str,
+    required: bool = True,
+) -> TemplateResponse | None:
+    """For an action that needs one answer (a reason, a tracking number): the page that asks it,
+    or None once it was answered (then `request.POST["answer"]` holds it)."""
+    if "apply" in request.POST:
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": button,
+        "objects": objects,
+        "action": action,
+        "intro": intro,
+        "label": label,
+        "button": button,
+        "required": required,
+    }
+    return TemplateResponse(request, "admin/returns/ask.html", context)

@@ -143,8 +143,9 @@ def exchange_options(lines: Sequence[OrderLine]) -> dict[int, list[Variant]]:
 def return_for_status(pk: int) -> ReturnRequest:
     lines = ReturnLine.objects.select_related("order_line__variant__product", "reason", "exchange_variant")
     return (
-        ReturnRequest.objects.select_related("order__customer")
-        .prefetch_related(Prefetch("lines", queryset=lines), "history", "refunds")  # refunds: the app above
+        ReturnRequest.objects.select_related("order__customer", "replacement_order")
+        # refunds and their store credit codes: the app above, through the reverse relations
+        .prefetch_related(Prefetch("lines", queryset=lines), "history", "refunds__store_credit")
         .get(pk=pk)
     )
 

@@ -112,4 +112,7 @@ def migration_data(transactional_db: None) -> None:
     defaults_and_roles.defaults(apps, None)
     defaults_and_roles.roles(apps, None)
     importlib.import_module("returns.migrations.0003_customer_flow").defect_claims_allow_repair(apps, None)
+    importlib.import_module("returns.migrations.0004_exchange_and_store_credit").warehouse_ships_replacements(
+        apps, None
+    )
     importlib.import_module("refunds.migrations.0002_roles").roles(apps, None)

@@ -19,7 +19,7 @@ from django.utils.module_loading import import_string
 DEFAULT_PROVIDERS = {
     "original_payment": "refunds.providers.manual.ManualProvider",
     "bank_transfer": "refunds.providers.manual.ManualProvider",
-    "store_credit": "refunds.providers.manual.ManualProvider",
+    "store_credit": "refunds.providers.store_credit.StoreCreditProvider",
 }
 
 

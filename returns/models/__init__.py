@@ -20,6 +20,7 @@ from returns.models.policy import (
     SeasonalExtension,
 )
 from returns.models.requests import (
+    OPEN_STATES,
     TRANSITIONS,
     VOID_STATES,
     Condition,
@@ -34,6 +35,7 @@ from returns.models.requests import (
 
 __all__ = [
     "EU_WITHDRAWAL_DAYS",
+    "OPEN_STATES",
     "TRANSITIONS",
     "VOID_STATES",
     "Category",

@@ -125,6 +125,17 @@ class Order(models.Model):
     payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     shipping_amount = money_field(default=ZERO)
     discount_amount = money_field(default=ZERO, help_text="Order-level discount, shared over the lines by value.")
+    # An exchange's replacement is an order the shop fulfils from the portal; orders from the shop leave these empty.
+    replacement_for = models.OneToOneField(
+        "returns.ReturnRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replacement_order",
+        editable=False,
+    )
+    shipped_at = models.DateTimeField(null=True, blank=True, help_text="When the replacement left the warehouse.")
+    shipment_tracking = models.CharField(max_length=40, blank=True, help_text="The replacement's tracking number.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -76,6 +76,9 @@ class ReturnPolicy(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Extra value for choosing store credit over a refund.",
     )
+    store_credit_valid_days = models.PositiveSmallIntegerField(
+        default=365, validators=[MinValueValidator(30)], help_text="How long a store credit code can be used."
+    )
     auto_approve = models.BooleanField(default=True, help_text="Approve at once when every line is within policy.")
     return_address = models.TextField(
         default="Nordväst Outfitters Returns\nLagervägen 12\n136 50 Haninge\nSweden",

@@ -40,6 +40,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # Returns in these states give their units back: the customer may return them again.
 VOID_STATES = frozenset({S.REJECTED, S.CANCELLED, S.EXPIRED})
+# Returns that still owe the customer something, so their refund date matters.
+OPEN_STATES = frozenset({S.REQUESTED, S.APPROVED, S.IN_TRANSIT, S.RECEIVED, S.INSPECTED})
 
 
 class ReturnRequest(models.Model):
@@ -77,6 +79,10 @@ class ReturnRequest(models.Model):
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
             models.Index(fields=["created_at"]),
+            # The "refund overdue" filter of staff and support: only open returns are indexed.
+            models.Index(
+                fields=["refund_due_on"], condition=models.Q(state__in=sorted(OPEN_STATES)), name="return_open_due_on"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -115,6 +121,9 @@ class ReturnLine(models.Model):
         help_text="The size or colour wanted.",
     )
     amount = money_field(default=ZERO, help_text="What these units were paid, discount included.")
+    reserved_quantity = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Units of the exchange variant taken from stock and held for this line."
+    )
 
     class Meta:
         ordering = ["return_request", "id"]

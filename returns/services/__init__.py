@@ -2,6 +2,7 @@
 
 from returns.services.creation import LineRequest, return_create, return_ensure_shipment
 from returns.services.errors import ReturnRefused
+from returns.services.exchange import exchange_fulfil, replacement_ship
 from returns.services.receiving import ReceivedLine, return_receive
 from returns.services.self_help import self_help_record
 from returns.services.transitions import InvalidTransition, return_reject, return_transition, returns_expire_unsent
@@ -11,6 +12,8 @@ __all__ = [
     "LineRequest",
     "ReceivedLine",
     "ReturnRefused",
+    "exchange_fulfil",
+    "replacement_ship",
     "return_create",
     "return_ensure_shipment",
     "return_receive",

@@ -36,6 +36,7 @@ from returns.policy import eligibility, ineligibility_text
 from returns.pricing import Charge, Quote, Selection
 from returns.selectors import order_facts, order_lines_with_returned, policy_rules, quote_return
 from returns.services.errors import ReturnRefused
+from returns.services.stock import exchange_reserve
 from returns.services.transitions import actor_name, return_transition
 
 SHIPPED_METHODS = {ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF}
@@ -125,6 +126,8 @@ def return_create(
             )
             for line in lines
         )
+        if resolution == Resolution.EXCHANGE:
+            exchange_reserve(return_request.lines.all())
         if photo_draft_key:
             _attach_photos(return_request, photo_draft_key)
         note = _("Staff override: %(reason)s") % {"reason": override_reason} if override_reason else ""

@@ -12,8 +12,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from returns.models import Condition, Outcome, ReturnLine, ReturnRequest, ReturnState, Variant
+from returns.models import Condition, Outcome, Resolution, ReturnLine, ReturnRequest, ReturnState, Variant
 from returns.services.errors import ReturnRefused
+from returns.services.exchange import exchange_fulfil
 from returns.services.transitions import return_transition
 
 RECEIVABLE = {ReturnState.APPROVED, ReturnState.IN_TRANSIT, ReturnState.RECEIVED}
@@ -55,7 +56,10 @@ def return_receive(
             return_transition(return_request=locked, to=ReturnState.RECEIVED, by=by, now=now)
         for received in lines:
             _record(return_lines[received.return_line_id], received)
+        if locked.resolution == Resolution.EXCHANGE:
+            exchange_fulfil(return_request=locked, now=now)
         return_transition(return_request=locked, to=ReturnState.INSPECTED, by=by, note=note.strip(), now=now)
+    locked.refresh_from_db(fields=["state", "state_changed_at"])  # a receiver may have completed it
     return_request.state = locked.state
     return locked
 

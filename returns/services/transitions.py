@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from returns import signals
-from returns.models import TRANSITIONS, ReturnEvent, ReturnPolicy, ReturnRequest, ReturnState
+from returns.models import TRANSITIONS, VOID_STATES, ReturnEvent, ReturnPolicy, ReturnRequest, ReturnState
 from returns.services.errors import ReturnRefused
+from returns.services.stock import exchange_release
 
 
 class InvalidTransition(Exception):
@@ -63,6 +64,8 @@ def return_transition(
             note=note,
             at=now,
         )
+        if to in VOID_STATES:
+            exchange_release(locked)  # the wanted size is not coming: back on the shelf
         signals.return_state_changed.send(
             sender=ReturnRequest, return_request=locked, from_state=from_state, to_state=to, by=by
         )

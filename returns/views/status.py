@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from returns import access, pagecache
 from returns.documents import LabelData, PackingData, PackingItem, render_label, render_packing_instructions
 from returns.l10n import format_day
-from returns.models import Resolution, ReturnMethod, ReturnPolicy, ReturnRequest, ReturnState
+from returns.models import Order, Resolution, ReturnMethod, ReturnPolicy, ReturnRequest, ReturnState
 from returns.services import InvalidTransition, return_ensure_shipment, return_transition
 from returns.views.common import link_problem, with_return
 
@@ -97,6 +97,7 @@ def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str
         "send_by": send_by(return_request),
         "is_store_credit": return_request.resolution == Resolution.STORE_CREDIT,
         "is_exchange": return_request.resolution == Resolution.EXCHANGE,
+        "replacement": replacement_of(return_request),
         "method_label": ReturnMethod(return_request.method).label,
         "resolution_label": Resolution(return_request.resolution).label,
     }
@@ -105,6 +106,13 @@ def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str
         key,
         lambda csrf_token: render_to_string("returns/status.html", context | {"csrf_token": csrf_token}, request),
     )
+
+
+def replacement_of(return_request: ReturnRequest) -> Order | None:
+    try:
+        return return_request.replacement_order
+    except Order.DoesNotExist:
+        return None
 
 
 def send_by(return_request: ReturnRequest) -> dt.date:

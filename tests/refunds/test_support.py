@@ -10,7 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from refunds.services import RefundLineIn, refund_create
+from refunds.models import StoreCredit
+from refunds.services import RefundLineIn, refund_create, refund_execute
+from refunds.store_credit import store_credit_redeem
 from returns.models import Customer, ReturnRequest
 from returns.services import LineRequest, return_create, return_ensure_shipment
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
@@ -65,11 +67,32 @@ def test_a_search_costs_the_same_queries_for_one_result_or_many(agent: Client) -
     counts = []
     for email in ("one@example.com", "many@example.com"):
         for _ in range(1 if email.startswith("one") else 6):
-            a_return(email=email)
+            with_store_credit(a_return(email=email))
         with CaptureQueriesContext(connection) as queries:
             agent.get("/support/", {"q": email})
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def with_store_credit(return_request: ReturnRequest) -> StoreCredit:
+    refund = refund_create(
+        order=return_request.order,
+        lines=[RefundLineIn("goodwill", Decimal("25"))],
+        method="store_credit",
+        idempotency_key=f"credit:{return_request.number}",
+        return_request=return_request,
+    )
+    refund_execute(refund=refund)
+    return StoreCredit.objects.get(refund=refund)
+
+
+def test_the_agent_sees_the_store_credit_code_and_whether_it_was_used(agent: Client) -> None:
+    credit = with_store_credit(a_return())
+    page = agent.get("/support/", {"q": "kari@example.no"}).content.decode()
+    assert credit.code in page
+    assert "valid until" in page
+    store_credit_redeem(code=credit.code, order_number="W-77")
+    assert "used on order W-77" in agent.get("/support/", {"q": "kari@example.no"}).content.decode()
 
 
 def test_the_support_page_needs_a_login_and_a_role(client: Client) -> None:
@@ -93,6 +116,9 @@ def test_support_agents_can_change_nothing(agent: Client) -> None:
         "/admin/returns/returnpolicy/1/change/",
         f"/admin/returns/returnrequest/{return_request.pk}/receive/",
         "/admin/returns/returnrequest/scan/",
+        f"/admin/returns/order/{return_request.order.pk}/return/",
+        f"/admin/returns/order/{return_request.order.pk}/change/",
+        "/admin/refunds/refund/goodwill/",
     ):
         assert agent.post(url, {}).status_code == 403, url
     paid = agent.post("/admin/refunds/refund/", {"action": "pay", "_selected_action": [refund.pk]})

@@ -1,0 +1,173 @@
+"""Staff screens beyond receiving: returns made for a customer (with a policy override),
+list filters that stay cheap, replacements shipped, goodwill refunds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from refunds.models import Refund
+from returns.models import Order, ReturnRequest, ReturnState
+from returns.services import LineRequest, ReceivedLine, return_create, return_receive
+from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def warehouse_user() -> User:
+    user = User.objects.create_user("warehouse", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Warehouse"))
+    return user
+
+
+@pytest.fixture
+def warehouse(client: Client, warehouse_user: User) -> Client:
+    client.force_login(warehouse_user)
+    return client
+
+
+def old_order() -> tuple[Order, int]:
+    """Delivered 90 days ago: outside every window."""
+    long_ago = timezone.now() - dt.timedelta(days=90)
+    order = OrderFactory(placed_at=long_ago, delivered_at=long_ago)
+    return order, OrderLineFactory(order=order, quantity=2).pk
+
+
+def staff_return(client: Client, order: Order, line_id: int, override: str = "") -> str:
+    response = client.post(
+        reverse("admin:returns_order_staff_return", args=[order.pk]),
+        {
+            f"line-{line_id}-quantity": "1",
+            f"line-{line_id}-reason": "defective",
+            "resolution": "refund",
+            "method": "label",
+            "override_reason": override,
+        },
+    )
+    return response.content.decode() if response.status_code == 200 else response["Location"]
+
+
+def test_staff_cannot_go_beyond_the_policy_without_saying_why(warehouse: Client) -> None:
+    order, line_id = old_order()
+    page = staff_return(warehouse, order, line_id)
+    assert "The return period for this item ended" in page
+    assert "To accept it anyway, say why in" in page
+    assert not order.returns.exists()
+
+
+def test_an_override_with_a_reason_makes_the_return_and_records_why(warehouse: Client) -> None:
+    order, line_id = old_order()
+    location = staff_return(warehouse, order, line_id, override="Known zipper fault on this batch")
+    return_request = order.returns.get()
+    assert location == reverse("admin:returns_returnrequest_change", args=[return_request.pk])
+    assert return_request.override_reason == "Known zipper fault on this batch"
+    assert return_request.state == ReturnState.REQUESTED  # an override is never approved automatically
+    first = return_request.history.get()
+    assert (first.actor, first.note) == ("warehouse", "Staff override: Known zipper fault on this batch")
+
+
+def test_asking_for_more_than_was_bought_is_refused_on_the_line(warehouse: Client) -> None:
+    order, line_id = old_order()
+    response = warehouse.post(
+        reverse("admin:returns_order_staff_return", args=[order.pk]),
+        {f"line-{line_id}-quantity": "3", f"line-{line_id}-reason": "defective", "resolution": "refund",
+         "method": "label", "override_reason": "x"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "less than or equal to 2" in response.content.decode()
+    assert not order.returns.exists()
+
+
+def a_return(reason: str = "too_big") -> ReturnRequest:
+    line = OrderLineFactory()
+    return return_create(order=line.order, lines=[LineRequest(line.id, 1, reason)], resolution="refund", method="label")
+
+
+def test_the_returns_list_filters_by_reason_and_late_refunds(warehouse: Client) -> None:
+    too_big, defective = a_return("too_big"), a_return("changed_mind")
+    ReturnRequest.objects.filter(pk=defective.pk).update(refund_due_on=timezone.localdate() - dt.timedelta(days=1))
+    url = reverse("admin:returns_returnrequest_changelist")
+    by_reason = warehouse.get(url, {"reason": "too_big"}).content.decode()
+    assert too_big.number in by_reason and defective.number not in by_reason
+    late = warehouse.get(url, {"refund_due": "late"}).content.decode()
+    assert defective.number in late and too_big.number not in late
+
+
+def test_the_returns_list_costs_the_same_queries_for_few_or_many(warehouse: Client) -> None:
+    url = reverse("admin:returns_returnrequest_changelist")
+    a_return()
+    warehouse.get(url)  # warm the policy cache and the session
+    with CaptureQueriesContext(connection) as few:
+        assert warehouse.get(url, {"refund_due": "late", "reason": "too_big"}).status_code == 200
+    for _ in range(15):
+        a_return()
+    with CaptureQueriesContext(connection) as many:
+        assert warehouse.get(url, {"refund_due": "late", "reason": "too_big"}).status_code == 200
+    assert len(many) == len(few)
+
+
+def test_shipping_a_replacement_asks_for_tracking_and_completes_the_exchange(
+    warehouse: Client, warehouse_user: User
+) -> None:
+    line = OrderLineFactory()
+    larger = VariantFactory(product=line.variant.product, option="L")
+    return_request = return_create(
+        order=line.order,
+        lines=[LineRequest(line.id, 1, "too_small", exchange_variant_id=larger.id)],
+        resolution="exchange",
+        method="label",
+    )
+    return_receive(
+        return_request=return_request,
+        lines=[ReceivedLine(return_request.lines.get().id, 1, "resellable", accept=True)],
+        by=warehouse_user,
+    )
+    replacement = Order.objects.get(replacement_for=return_request)
+    url = reverse("admin:returns_order_changelist")
+    asked = warehouse.post(url, {"action": "ship_replacement", "_selected_action": [replacement.pk]})
+    assert "Tracking number" in asked.content.decode()
+    warehouse.post(
+        url, {"action": "ship_replacement", "apply": "1", "_selected_action": [replacement.pk], "answer": "CR1SE"}
+    )
+    replacement.refresh_from_db()
+    return_request.refresh_from_db()
+    assert (replacement.shipment_tracking, return_request.state) == ("CR1SE", ReturnState.COMPLETED)
+    link = reverse("admin:returns_order_change", args=[replacement.pk])
+    assert link not in warehouse.get(url, {"replacement": "to_ship"}).content.decode()
+    assert link in warehouse.get(url, {"replacement": "shipped"}).content.decode()
+
+
+def goodwill(client: Client, order: Order, amount: str, key: str = "k1", reason: str = "Late delivery") -> str:
+    response = client.post(
+        reverse("admin:refunds_refund_goodwill"),
+        {"order": order.number, "amount": amount, "method": "original_payment", "reason": reason, "key": key},
+    )
+    return response.content.decode() if response.status_code == 200 else response["Location"]
+
+
+def test_a_goodwill_refund_needs_a_reason_stays_within_what_was_paid_and_is_made_once(warehouse: Client) -> None:
+    order = OrderFactory(shipping_amount=Decimal("0"))
+    OrderLineFactory(order=order, unit_price=Decimal("200.00"))
+    assert "This field is required" in goodwill(warehouse, order, "50", reason="")
+    assert "Only SEK200.00 of this order can still be refunded." in goodwill(warehouse, order, "250")
+    assert not Refund.objects.exists()
+    location = goodwill(warehouse, order, "50")
+    refund = Refund.objects.get()
+    assert location == reverse("admin:refunds_refund_change", args=[refund.pk])
+    assert (refund.amount, refund.reason, refund.state, refund.return_request) == (
+        Decimal("50.00"),
+        "Late delivery",
+        "pending",
+        None,
+    )
+    goodwill(warehouse, order, "50")  # the same form sent again
+    assert Refund.objects.count() == 1
