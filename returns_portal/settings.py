@@ -121,6 +121,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-unsent-returns": {"task": "returns.expire_unsent_returns", "schedule": 3600.0},
+    # Sends what a lost task or a broker restart left behind, and messages scheduled for later.
+    "sweep-outbox": {"task": "followup.sweep_outbox", "schedule": env.number("OUTBOX_SWEEP_SECONDS", default=60)},
+    "select-winback": {"task": "followup.select_winback", "schedule": 6 * 3600.0},
 }
 
 # --- E-mail -------------------------------------------------------------------
@@ -205,6 +208,8 @@ LOGGING = {
 # --- The portal -------------------------------------------------------------------
 
 SHOP_NAME = env.text("SHOP_NAME", default="Nordväst Outfitters")
+# The portal's public address: e-mails link to status pages, surveys and unsubscribe pages from it.
+PORTAL_URL = env.url("PORTAL_URL", required=PRODUCTION, schemes=("http", "https"), default="http://127.0.0.1:8000")
 RETURN_CARRIER = env.text("RETURN_CARRIER", default="returns.carriers.BuiltinCarrier")
 RETURN_CARRIER_COUNTRY = env.text("RETURN_CARRIER_COUNTRY", default="SE")
 # How many proxies in front of the portal add to X-Forwarded-For (0: none). Look-up limits count per client.

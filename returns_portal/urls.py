@@ -11,5 +11,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("support/", include("refunds.urls")),
+    path("mail/", include("followup.urls")),
     path("", include("returns.urls")),
 ]

@@ -116,3 +116,4 @@ def migration_data(transactional_db: None) -> None:
         apps, None
     )
     importlib.import_module("refunds.migrations.0002_roles").roles(apps, None)
+    importlib.import_module("followup.migrations.0002_roles").roles(apps, None)

@@ -18,6 +18,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://cache.example:6379/0",
     "EMAIL_URL": "smtp+tls://portal:secret@smtp.example:587",
     "ALLOWED_HOSTS": "returns.shop.example",
+    "PORTAL_URL": "https://returns.shop.example",
 }
 
 
@@ -34,7 +35,9 @@ def test_production_profile_passes_the_deploy_check_without_warnings() -> None:
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "ALLOWED_HOSTS", "PORTAL_URL"]
+)
 def test_a_missing_production_variable_stops_start_up_with_one_line_naming_it(missing: str) -> None:
     variables = {name: value for name, value in PRODUCTION.items() if name != missing}
     result = manage("check", **variables)

@@ -4,11 +4,16 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 
-def roles(apps, schema_editor):
+def create_all_permissions(apps):
+    """Django makes permissions after all migrations ran; a role migration needs them now."""
     for app_config in apps.get_app_configs():
         original, app_config.models_module = getattr(app_config, "models_module", None), True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = original
+
+
+def roles(apps, schema_editor):
+    create_all_permissions(apps)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     refunds = Permission.objects.filter(content_type__app_label="refunds")

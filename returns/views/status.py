@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from returns import access, pagecache
-from returns.documents import LabelData, PackingData, PackingItem, render_label, render_packing_instructions
-from returns.l10n import format_day
-from returns.models import Order, Resolution, ReturnMethod, ReturnPolicy, ReturnRequest, ReturnState
+from returns.documents import render_packing_instructions
+from returns.documents.for_return import LABELLED_METHODS, label_pdf, packing_data, send_by
+from returns.models import Order, Resolution, ReturnMethod, ReturnRequest, ReturnState
 from returns.services import InvalidTransition, return_ensure_shipment, return_transition
 from returns.views.common import link_problem, with_return
 
@@ -92,8 +89,7 @@ def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str
         "token": token,
         "new": request.GET.get("new") == "1",
         "can_cancel": return_request.state in CANCELLABLE,
-        "can_print": return_request.state in PRINTABLE
-        and return_request.method in (ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF),
+        "can_print": return_request.state in PRINTABLE and return_request.method in LABELLED_METHODS,
         "send_by": send_by(return_request),
         "is_store_credit": return_request.resolution == Resolution.STORE_CREDIT,
         "is_exchange": return_request.resolution == Resolution.EXCHANGE,
@@ -115,12 +111,6 @@ def replacement_of(return_request: ReturnRequest) -> Order | None:
         return None
 
 
-def send_by(return_request: ReturnRequest) -> dt.date:
-    return timezone.localdate(return_request.state_changed_at) + dt.timedelta(
-        days=ReturnPolicy.current().send_within_days
-    )
-
-
 @require_POST
 @with_return
 def cancel(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponseBase:
@@ -133,40 +123,6 @@ def cancel(request: HttpRequest, return_request: ReturnRequest, token: str) -> H
     return redirect("returns:status", token=token)
 
 
-def _label_data(return_request: ReturnRequest) -> LabelData:
-    order, customer = return_request.order, return_request.order.customer
-    policy = ReturnPolicy.current()
-    service = (
-        _("Return parcel · drop-off point")
-        if return_request.method == ReturnMethod.QR_DROPOFF
-        else _("Return parcel · printed label")
-    )
-    return LabelData(
-        return_number=return_request.number,
-        tracking_number=return_request.tracking_number,
-        qr_payload=return_request.qr_payload,
-        order_number=order.number,
-        sender=tuple(
-            part
-            for part in (
-                customer.name,
-                customer.street,
-                f"{customer.postcode} {customer.city}".strip(),
-                customer.country,
-            )
-            if part
-        ),
-        recipient=tuple(line.strip() for line in policy.return_address.splitlines() if line.strip()),
-        service=service,
-        carrier=return_request.carrier,
-        parcel_number=1,
-        parcel_count=1,
-        created_on=timezone.localdate(return_request.created_at),
-        language=translation.get_language() or return_request.language,
-        shop_name=settings.SHOP_NAME,
-    )
-
-
 def _pdf(content: bytes, filename: str, request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     disposition = "attachment" if request.GET.get("download") else "inline"
@@ -176,52 +132,12 @@ def _pdf(content: bytes, filename: str, request: HttpRequest) -> HttpResponse:
 
 @with_return
 def label(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponseBase:
-    if return_request.method not in (ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF):
+    if return_request.method not in LABELLED_METHODS:
         return redirect("returns:status", token=token)
     return_ensure_shipment(return_request=return_request)
     page = "A4" if request.GET.get("page") == "a4" else "A6"
-    pdf = render_label(_label_data(return_request), page=page)
+    pdf = label_pdf(return_request, page=page)
     return _pdf(pdf, f"return-label-{return_request.number}.pdf", request)
-
-
-def packing_data(return_request: ReturnRequest) -> PackingData:
-    return PackingData(
-        return_number=return_request.number,
-        order_number=return_request.order.number,
-        items=tuple(
-            PackingItem(
-                name=line.order_line.variant.product.name,
-                option=line.order_line.variant.option,
-                sku=line.order_line.variant.sku,
-                quantity=line.quantity,
-            )
-            for line in return_request.lines.all()
-        ),
-        send_by=send_by(return_request),
-        method=str(ReturnMethod(return_request.method).label),
-        drop_off=tuple(drop_off_lines(return_request)),
-        language=translation.get_language() or return_request.language,
-        shop_name=settings.SHOP_NAME,
-        qr_payload=return_request.qr_payload,
-    )
-
-
-def drop_off_lines(return_request: ReturnRequest) -> list[str]:
-    """Where and how the parcel is handed over, in words for the chosen method."""
-    method = return_request.method
-    if method == ReturnMethod.LABEL:
-        return [_("Stick the label on the parcel and hand it in at any parcel shop or post office.")]
-    if method == ReturnMethod.QR_DROPOFF:
-        return [_("No printer needed: show the QR code at a parcel shop; they print the label for you.")]
-    if method == ReturnMethod.PICKUP and return_request.pickup_date:
-        return [
-            _("We collect the parcel at your address on %(day)s, between 8:00 and 18:00.")
-            % {"day": format_day(return_request.pickup_date)}
-        ]
-    return [
-        _("Bring the parcel to our store: %(address)s. Show the return number at the till.")
-        % {"address": ReturnPolicy.current().store_address}
-    ]
 
 
 @with_return

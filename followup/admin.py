@@ -1,0 +1,82 @@
+"""Follow-ups in the admin: the outbox (state, attempts, last error, resend), survey answers,
+offers, objections, and the settings N, M, discount and caps."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from followup.models import FollowupSettings, MarketingObjection, OfferCode, OutboxMessage, SurveyAnswer
+from followup.outbox import NotFailed, outbox_resend
+from returns.admin_actions import act_on_each
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "to", "language", "state", "attempts", "send_after", "sent_at", "last_error"]
+    list_filter = ["state", "kind", "language"]
+    search_fields = ["to", "key"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+
+    @admin.action(description="Send the selected failed messages again", permissions=["resend"])
+    def resend(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        act_on_each(
+            self,
+            request,
+            queryset.order_by("pk"),
+            outbox_resend,
+            verb="Queued",
+            name=lambda message: f"{message.get_kind_display()} to {message.to}",
+            refusals=(NotFailed,),
+        )
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("followup.change_outboxmessage")
+
+
+@admin.register(SurveyAnswer)
+class SurveyAnswerAdmin(ReadOnlyAdmin):
+    list_display = ["answered_at", "return_request", "score", "comment"]
+    list_filter = ["score"]
+    list_select_related = ["return_request"]
+    search_fields = ["return_request__number", "comment"]
+    date_hierarchy = "answered_at"
+
+
+@admin.register(OfferCode)
+class OfferCodeAdmin(ReadOnlyAdmin):
+    list_display = ["code", "customer", "percent", "expires_on", "created_at", "redeemed_at"]
+    list_select_related = ["customer"]
+    search_fields = ["code", "customer__email"]
+
+
+@admin.register(MarketingObjection)
+class MarketingObjectionAdmin(admin.ModelAdmin):
+    """Staff may record an objection (a customer asked by phone); never remove one."""
+
+    list_display = ["email", "at", "source"]
+    search_fields = ["email"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(FollowupSettings)
+class FollowupSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "thanks_after_days", "winback_after_days", "winback_discount_percent", "offer_cap_days"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not FollowupSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,165 @@
+"""Follow-ups: the outbox of messages, offers, objections to marketing, and survey answers."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from returns.models import Customer, ReturnRequest
+
+SETTINGS_CACHE_KEY = "followup:settings"
+
+
+class FollowupSettings(models.Model):
+    """The shop's follow-up rules, one row, edited in the admin."""
+
+    thanks_after_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Days after a return is completed before the thank-you and survey (N)."
+    )
+    winback_after_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1)], help_text="Days after a completed return with no new order (M)."
+    )
+    winback_discount_percent = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    winback_valid_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1)], help_text="How long an offer code can be used."
+    )
+    offer_cap_days = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(1)], help_text="At most one offer per customer in this many days."
+    )
+    soft_opt_in = models.BooleanField(
+        default=False,
+        help_text="Also send offers to buyers who did not consent but were told at checkout they could object "
+        "(the soft opt-in). Off: only customers who said yes.",
+    )
+    brand_colour = models.CharField(
+        max_length=7,
+        default="#0a5aa8",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #0a5aa8.")],
+        help_text="Headings and buttons in e-mails.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "follow-up settings"
+
+    def __str__(self) -> str:
+        return "Follow-up settings"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.pk = 1  # one row
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        cache.delete(SETTINGS_CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> FollowupSettings:
+        found = cache.get(SETTINGS_CACHE_KEY)
+        if found is None:
+            found, _created = cls.objects.get_or_create(pk=1)
+            cache.set(SETTINGS_CACHE_KEY, found, 300)
+        return found
+
+
+class Kind(models.TextChoices):
+    CONFIRMATION = "confirmation", "Return confirmation"
+    RECEIPT = "receipt", "Parcel received"
+    REFUND_SENT = "refund_sent", "Refund sent"
+    STORE_CREDIT = "store_credit", "Store credit issued"
+    EXCHANGE_SHIPPED = "exchange_shipped", "Exchange shipped"
+    THANKS = "thanks", "Thanks and survey"
+    WINBACK = "winback", "Win-back offer"
+
+
+MARKETING_KINDS = frozenset({Kind.WINBACK})
+
+
+class MessageState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    WITHHELD = "withheld", "Not sent: the customer objected to marketing"
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to send, written in the transaction of the event that causes it.
+
+    `key` makes each message unique (e.g. "confirmation:R-ABC1234"), so an event
+    handled twice writes one row; the sender claims a row under a lock and
+    marks it sent in the same transaction, so a row is sent once.
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    to = models.EmailField(max_length=254)
+    language = models.CharField(max_length=5)
+    return_request = models.ForeignKey(ReturnRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    payload = models.JSONField(default=dict, blank=True, help_text="What the template needs beyond the return.")
+    state = models.CharField(max_length=8, choices=MessageState.choices, default=MessageState.PENDING)
+    send_after = models.DateTimeField(default=timezone.now, help_text="Not sent before this moment.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The sweep's question: what is due? Only pending rows are indexed.
+            models.Index(fields=["send_after"], condition=models.Q(state="pending"), name="outbox_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to}"
+
+
+class OfferCode(models.Model):
+    """A win-back discount: single use, with an expiry."""
+
+    code = models.CharField(max_length=24, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="+")
+    percent = models.PositiveSmallIntegerField()
+    expires_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["customer", "created_at"])]
+        constraints = [
+            # One offer per completed return: selecting twice never makes a second code.
+            models.UniqueConstraint(fields=["return_request"], name="one_offer_per_return"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class MarketingObjection(models.Model):
+    """Someone said no to marketing e-mail. Kept by address and honoured forever."""
+
+    email = models.EmailField(max_length=254, unique=True, help_text="Lower-case.")
+    at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=40, default="unsubscribe link")
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class SurveyAnswer(models.Model):
+    """The customer's one answer about a return: a score, and maybe a comment."""
+
+    return_request = models.OneToOneField(ReturnRequest, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-answered_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="score_1_to_5")]
+
+    def __str__(self) -> str:
+        return f"{self.score}/5"

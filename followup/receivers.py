@@ -1,0 +1,56 @@
+"""Follow-ups react to what the returns and refunds apps publish: each event writes its
+message to the outbox, in the event's own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from followup.models import FollowupSettings, Kind
+from followup.outbox import outbox_add
+from refunds.models import Refund, RefundMethod, RefundState
+from returns.models import Resolution, ReturnRequest, ReturnState
+
+
+def _to_customer(return_request: ReturnRequest) -> dict[str, Any]:
+    customer = return_request.order.customer
+    return {
+        "to": customer.email,
+        "language": return_request.language or return_request.order.language,
+        "return_request": return_request,
+        "customer": customer,
+    }
+
+
+def on_return_created(sender: object, return_request: ReturnRequest, **kwargs: Any) -> None:
+    outbox_add(key=f"confirmation:{return_request.number}", kind=Kind.CONFIRMATION, **_to_customer(return_request))
+
+
+def on_return_state_changed(sender: object, return_request: ReturnRequest, to_state: str, **kwargs: Any) -> None:
+    number = return_request.number
+    if to_state == ReturnState.INSPECTED:
+        outbox_add(key=f"receipt:{number}", kind=Kind.RECEIPT, **_to_customer(return_request))
+    elif to_state == ReturnState.COMPLETED:
+        if return_request.resolution == Resolution.EXCHANGE:
+            outbox_add(key=f"exchange_shipped:{number}", kind=Kind.EXCHANGE_SHIPPED, **_to_customer(return_request))
+        later = timezone.now() + dt.timedelta(days=FollowupSettings.current().thanks_after_days)
+        outbox_add(key=f"thanks:{number}", kind=Kind.THANKS, send_after=later, **_to_customer(return_request))
+
+
+def on_refund_state_changed(sender: object, refund: Refund, to_state: str, **kwargs: Any) -> None:
+    if to_state != RefundState.SUCCEEDED:
+        return
+    order = refund.order
+    kind = Kind.STORE_CREDIT if refund.method == RefundMethod.STORE_CREDIT else Kind.REFUND_SENT
+    return_request = refund.return_request
+    outbox_add(
+        key=f"refund:{refund.pk}",
+        kind=kind,
+        to=order.customer.email,
+        language=(return_request.language if return_request else "") or order.language,
+        return_request=return_request,
+        customer=order.customer,
+        payload={"refund_id": refund.pk},
+    )
