@@ -17,11 +17,14 @@ is "failed", visible in the admin, where staff can send it again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -63,10 +66,23 @@ def _enqueue(ids: list[int]) -> None:
 
 
 def outbox_send(message_id: int, *, now: dt.datetime | None = None) -> str:
-    """Send one message if it is due and nobody else is sending it; returns what happened."""
+    """Send one message if it is due and nobody else is sending it; returns what happened.
+
+    The mail server's connection is closed only after the row is committed as
+    sent: the one moment a crash can still cause a second copy is between the
+    server accepting the message and that commit, a few milliseconds.
+    """
+    connection = mail.get_connection()
+    try:
+        return _send_locked(message_id, now or timezone.now(), connection)
+    finally:
+        with contextlib.suppress(Exception):  # the message is recorded either way; QUIT is a courtesy
+            connection.close()
+
+
+def _send_locked(message_id: int, now: dt.datetime, connection: BaseEmailBackend) -> str:
     from followup.emails import build_email  # rendering needs the templates of every kind
 
-    now = now or timezone.now()
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -81,7 +97,10 @@ def outbox_send(message_id: int, *, now: dt.datetime | None = None) -> str:
             return "withheld"
         message.attempts += 1
         try:
-            build_email(message).send()
+            email = build_email(message)
+            connection.open()  # opened here, so sending leaves it open until after the commit
+            email.connection = connection
+            email.send()
         except Exception as error:  # any failure of rendering or SMTP: retry later, then give up visibly
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:

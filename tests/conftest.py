@@ -45,6 +45,24 @@ def _cache_of_its_own() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_run_at_once() -> None:
+    """Tasks run eagerly in tests, even when REDIS_URL is set; the worker tests queue them for real."""
+    from returns_portal.celery import app
+
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def queued_tasks() -> Iterator[None]:
+    """For tests with a real worker: tasks go to the broker instead of running at once."""
+    from returns_portal.celery import app
+
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = True
+
+
 @pytest.fixture(autouse=True)
 def _english_to_begin_with() -> Iterator[None]:
     """LocaleMiddleware activates a request's language in the test's thread and leaves it; start clean."""

@@ -55,7 +55,7 @@ def database_url_of_the_test_database() -> str:
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("migration_data")
+@pytest.mark.usefixtures("migration_data", "queued_tasks")
 def test_a_real_worker_runs_the_expiry_task_from_redis() -> None:
     stale = approved_return(days_ago=30)
     queue = f"test-{uuid.uuid4().hex[:8]}"  # our own queue: no other worker can take the task
