@@ -65,7 +65,7 @@ def winback_candidates(*, now: dt.datetime | None = None) -> list[tuple[int, int
         .exclude(Exists(offered_for_this))
         .exclude(Exists(objected))
     )
-    return list(candidates.values_list("pk", "order__customer_id"))
+    return list(candidates.order_by().values_list("pk", "order__customer_id"))
 
 
 def new_offer_code() -> str:
