@@ -39,8 +39,9 @@ FROM generate_series(1, {CUSTOMERS}) AS i;
 
 INSERT INTO returns_order (number, customer_id, placed_at, delivered_at, currency, language, payment_method,
                            shipping_amount, discount_amount, created_at, updated_at, shipment_tracking)
-SELECT 'B' || i, 1 + (i::bigint * 7919) % {CUSTOMERS}, now() - (i % 720) * interval '1 day' - (i % 86400) * interval '1 s',
-       NULL, 'SEK', 'sv', 'card', 49, 0, now(), now(), ''
+SELECT 'B' || i, 1 + (i::bigint * 7919) % {CUSTOMERS},
+       now() - (i % 720) * interval '1 day' - (i % 86400) * interval '1 s', NULL,
+       'SEK', 'sv', 'card', 49, 0, now(), now(), ''
 FROM generate_series(1, {ORDERS}) AS i;
 
 INSERT INTO returns_returnrequest (number, order_id, state, state_changed_at, resolution, method, language,
