@@ -25,8 +25,10 @@ from refunds.models import Refund, RefundMethod
 from returns.access import status_token
 from returns.documents.for_return import LABELLED_METHODS, drop_off_lines, label_pdf, packing_pdf, send_by
 from returns.l10n import format_day, format_money
-from returns.models import Order, Outcome, ReturnRequest
+from returns.models import Order, Outcome, ReturnRequest, ReturnState
 from returns.services import return_ensure_shipment
+
+TO_BE_SENT = (ReturnState.REQUESTED, ReturnState.APPROVED)
 
 
 @dataclass
@@ -103,19 +105,25 @@ def _items(return_request: ReturnRequest, accepted_only: bool = False) -> str:
 
 
 def confirmation(message: OutboxMessage) -> Content:
+    """Sent when the return is made, and again when support resends it: the label and the
+    instructions come along only while the parcel is still to be sent."""
     return_request = return_ensure_shipment(return_request=_return(message))
     currency = return_request.order.currency
     paragraphs = [
         _("We have registered your return %(number)s for order %(order)s.")
         % {"number": return_request.number, "order": return_request.order.number},
-        *drop_off_lines(return_request),
-        _("Please send the parcel by %(day)s.") % {"day": format_day(send_by(return_request))},
     ]
-    attachments = [(f"packing-{return_request.number}.pdf", packing_pdf(return_request), "application/pdf")]
-    if return_request.method in LABELLED_METHODS:
-        paragraphs.append(_("The return label and the packing instructions are attached."))
-        label = (f"return-label-{return_request.number}.pdf", label_pdf(return_request), "application/pdf")
-        attachments.insert(0, label)
+    attachments = []
+    if return_request.state in TO_BE_SENT:
+        paragraphs += [
+            *drop_off_lines(return_request),
+            _("Please send the parcel by %(day)s.") % {"day": format_day(send_by(return_request))},
+        ]
+        attachments.append((f"packing-{return_request.number}.pdf", packing_pdf(return_request), "application/pdf"))
+        if return_request.method in LABELLED_METHODS:
+            paragraphs.append(_("The return label and the packing instructions are attached."))
+            label = (f"return-label-{return_request.number}.pdf", label_pdf(return_request), "application/pdf")
+            attachments.insert(0, label)
     return Content(
         subject=_("Your return %(number)s is registered") % {"number": return_request.number},
         heading=_("Thank you, your return is registered"),

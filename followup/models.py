@@ -94,7 +94,9 @@ class OutboxMessage(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     to = models.EmailField(max_length=254)
     language = models.CharField(max_length=5)
-    return_request = models.ForeignKey(ReturnRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    return_request = models.ForeignKey(
+        ReturnRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages"
+    )
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     payload = models.JSONField(default=dict, blank=True, help_text="What the template needs beyond the return.")
     state = models.CharField(max_length=8, choices=MessageState.choices, default=MessageState.PENDING)

@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from followup.models import MARKETING_KINDS, MarketingObjection, MessageState, OutboxMessage
+from returns.models import ReturnRequest
 
 log = logging.getLogger(__name__)
 
@@ -151,3 +152,22 @@ def outbox_resend(message: OutboxMessage) -> OutboxMessage:
         locked.save(update_fields=["state", "attempts", "send_after"])
         transaction.on_commit(lambda: _enqueue([locked.pk]))
     return locked
+
+
+def confirmation_resend(*, return_request: ReturnRequest, now: dt.datetime | None = None) -> OutboxMessage:
+    """Support sends the customer their status link (and label, while the parcel is still to go)
+    again. Clicks within the same five minutes make one e-mail, not several."""
+    from followup.models import Kind
+
+    now = now or timezone.now()
+    window = int(now.timestamp()) // 300
+    customer = return_request.order.customer
+    with transaction.atomic():
+        return outbox_add(
+            key=f"confirmation:{return_request.number}:again:{window}",
+            kind=Kind.CONFIRMATION,
+            to=customer.email,
+            language=return_request.language or return_request.order.language,
+            return_request=return_request,
+            customer=customer,
+        )

@@ -7,4 +7,5 @@ app_name = "followup"
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("survey/<str:token>/<int:score>/", views.survey, name="survey"),
+    path("resend/<int:pk>/", views.resend, name="resend"),
 ]

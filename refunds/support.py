@@ -27,6 +27,7 @@ def support_search(query: str) -> QuerySet[ReturnRequest]:
     return (
         ReturnRequest.objects.filter(match)
         .select_related("order__customer", "replacement_order")
-        .prefetch_related(Prefetch("lines", queryset=lines), "history", "refunds__store_credit")
+        # refunds and the e-mails sent: the apps above, read through their reverse relations
+        .prefetch_related(Prefetch("lines", queryset=lines), "history", "refunds__store_credit", "outbox_messages")
         .order_by("-created_at")[:RESULTS]
     )

@@ -116,3 +116,39 @@ def test_a_failing_mail_server_is_retried_with_pauses_then_the_message_is_failed
     assert outbox_send(message.pk) == "sent"
     with pytest.raises(NotFailed):
         outbox_resend(message)
+
+
+@pytest.fixture
+def agent(client):
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create_user("agent", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Support"))
+    client.force_login(user)
+    return client
+
+
+def test_support_resends_the_status_link_and_label_once_per_click_burst(agent, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    return_request = a_return(language="en")
+    url = reverse("followup:resend", args=[return_request.pk])
+    assert agent.get(url).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent.post(url)
+        agent.post(url)  # a double click
+    assert response["Location"] == f"/support/?q={return_request.number}"
+    [email] = mail.outbox
+    assert email.to == [return_request.order.customer.email]
+    assert email.attachments[0][0] == f"return-label-{return_request.number}.pdf"
+    page = agent.get(response["Location"]).content.decode()
+    assert "Return confirmation — sent" in page
+
+
+def test_only_roles_with_the_right_may_resend(client) -> None:
+    from django.urls import reverse
+
+    return_request = a_return(language="en")
+    client.force_login(User.objects.create_user("visitor", password="x", is_staff=True))
+    assert client.post(reverse("followup:resend", args=[return_request.pk])).status_code == 403
+    assert OutboxMessage.objects.filter(return_request=return_request).count() == 1  # only the first confirmation
