@@ -51,8 +51,8 @@ def status_url(return_request: ReturnRequest) -> str:
     return absolute(reverse("returns:status", args=[status_token(return_request)]))
 
 
-def unsubscribe_url(email: str) -> str:
-    token = signing.dumps(email.lower(), salt="followup.unsubscribe")
+def unsubscribe_url(email: str, language: str) -> str:
+    token = signing.dumps([email.lower(), language], salt="followup.unsubscribe")
     return absolute(reverse("followup:unsubscribe", args=[token]))
 
 
@@ -68,7 +68,7 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
             "content": content,
             "shop_name": settings.SHOP_NAME,
             "colour": FollowupSettings.current().brand_colour,
-            "unsubscribe": unsubscribe_url(message.to) if content.marketing else "",
+            "unsubscribe": unsubscribe_url(message.to, message.language) if content.marketing else "",
             "language": message.language,
         }
         text = render_to_string("email/message.txt", context)

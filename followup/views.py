@@ -9,13 +9,14 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from followup.models import MarketingObjection, SurveyAnswer
 from followup.outbox import confirmation_resend
 from returns.models import ReturnRequest
+from returns.views.common import page_language
 
 SURVEY_DAYS = 90
 
@@ -24,11 +25,12 @@ SURVEY_DAYS = 90
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One click is enough: the link itself records the objection, for good."""
     try:
-        email = signing.loads(token, salt="followup.unsubscribe")
-    except signing.BadSignature:
+        email, language = signing.loads(token, salt="followup.unsubscribe")
+    except (signing.BadSignature, ValueError, TypeError):
         return render(request, "followup/link_problem.html", status=404)
     MarketingObjection.objects.get_or_create(email=str(email).lower())
-    return render(request, "followup/unsubscribed.html", {"email": email})
+    with translation.override(page_language(request, str(language))):
+        return render(request, "followup/unsubscribed.html", {"email": email})
 
 
 def survey(request: HttpRequest, token: str, score: int) -> HttpResponse:
@@ -44,11 +46,12 @@ def survey(request: HttpRequest, token: str, score: int) -> HttpResponse:
     if not 1 <= score <= 5:
         return render(request, "followup/link_problem.html", status=404)
     answer = _record(return_request, score, request.POST.get("comment", "") if request.method == "POST" else None)
-    return render(
-        request,
-        "followup/survey.html",
-        {"answer": answer, "return": return_request, "commented": request.method == "POST"},
-    )
+    with translation.override(page_language(request, return_request.language)):
+        return render(
+            request,
+            "followup/survey.html",
+            {"answer": answer, "return": return_request, "commented": request.method == "POST"},
+        )
 
 
 def _record(return_request: ReturnRequest, score: int, comment: str | None) -> SurveyAnswer:
