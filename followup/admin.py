@@ -23,9 +23,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "to", "language", "state", "attempts", "send_after", "sent_at", "last_error"]
-    list_filter = ["state", "kind", "language"]
+    list_filter = ["state", "kind", "created_at", "language"]
     search_fields = ["to", "key"]
-    date_hierarchy = "created_at"
     actions = ["resend"]
 
     @admin.action(description="Send the selected failed messages again", permissions=["resend"])

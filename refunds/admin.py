@@ -66,10 +66,9 @@ def _name(refund: Refund) -> str:
 @admin.register(Refund)
 class RefundAdmin(admin.ModelAdmin):
     list_display = ["id", "order", "return_request", "amount", "currency", "method", "state", "due_on", "late"]
-    list_filter = ["state", "method", OverdueFilter, "currency"]
+    list_filter = ["state", "method", OverdueFilter, "created_at", "currency"]
     list_select_related = ["order", "return_request"]
     search_fields = ["order__number", "return_request__number", "provider_reference", "order__customer__email"]
-    date_hierarchy = "created_at"
     readonly_fields = [
         "order", "return_request", "amount", "currency", "method", "provider", "provider_reference", "idempotency_key",
         "state", "reason", "due_on", "attempts", "last_error", "created_at", "paid_at", "created_by", "store_credit",

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from returns.models import ReturnLine, ReturnRequest
-from returns.numbers import normalize_return_number
+from returns.selectors import return_match
 
 RESULTS = 20
 
 
 def support_search(query: str) -> QuerySet[ReturnRequest]:
-    """Newest first, at most RESULTS, with everything the result page shows in a fixed number of queries."""
-    text = query.strip()
-    if len(text) < 2:
+    """Newest first, at most RESULTS, with everything the result page shows in a fixed number of queries
+    (see `returns.selectors.return_match` for what matches)."""
+    if len(query.strip()) < 2:
         return ReturnRequest.objects.none()
-    match = (
-        Q(order__number__iexact=text)
-        | Q(order__customer__email__iexact=text)
-        | Q(tracking_number__iexact=text)
-        | Q(order__customer__name__icontains=text)
-    )
-    if number := normalize_return_number(text):
-        match |= Q(number=number)
     lines = ReturnLine.objects.select_related("order_line__variant__product", "reason")
     return (
-        ReturnRequest.objects.filter(match)
+        ReturnRequest.objects.filter(return_match(query))
         .select_related("order__customer", "replacement_order")
         # refunds and the e-mails sent: the apps above, read through their reverse relations
         .prefetch_related(Prefetch("lines", queryset=lines), "history", "refunds__store_credit", "outbox_messages")

@@ -6,11 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from returns.models import (
     VOID_STATES,
+    Customer,
     HelpGuide,
     Order,
     OrderLine,
@@ -22,6 +24,7 @@ from returns.models import (
     Variant,
 )
 from returns.money import ZERO
+from returns.numbers import normalize_return_number
 from returns.policy import LineEligibility, LineFacts, OrderFacts, PolicyRules, eligibility
 from returns.pricing import PricedOrderLine, Quote, Selection, Terms, quote
 
@@ -167,3 +170,34 @@ def help_guides_for(order: Order, claims: dict[int, str], language: str) -> list
     return [
         (line_id, best[line.variant.product_id]) for line_id, line in lines.items() if line.variant.product_id in best
     ]
+
+
+SEARCH_CUSTOMERS, SEARCH_ORDERS = 50, 500
+
+
+def order_match(text: str) -> Q:
+    """Orders by their number, or by the customer's e-mail or part of their name; indexed lookups
+    (e-mail by its lower-case unique index, names by the trigram index on PostgreSQL)."""
+    text = text.strip()
+    if "@" in text:
+        customers = Customer.objects.filter(Exact(Lower("email"), text.lower()))
+    else:
+        customers = Customer.objects.filter(name__icontains=text)
+    customer_ids = list(customers.values_list("pk", flat=True)[:SEARCH_CUSTOMERS])
+    return Q(number__in={text, text.upper()}) | Q(customer_id__in=customer_ids)
+
+
+def return_match(text: str) -> Q:
+    """What finds a return from what a customer, a label or a scanner says: the return number
+    (spaces, dashes and lower case forgiven), the tracking number, or the order's (see
+    `order_match`). The customers and orders are found first, in two small queries, so the
+    search never scans the returns.
+    """
+    text = text.strip()
+    if len(text) < 2:
+        return Q(pk__in=[])
+    order_ids = list(Order.objects.filter(order_match(text)).values_list("pk", flat=True)[:SEARCH_ORDERS])
+    match = Q(order_id__in=order_ids) | Q(tracking_number=text.upper())
+    if number := normalize_return_number(text):
+        match |= Q(number=number)
+    return match

@@ -141,7 +141,10 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-placed_at"]
-        indexes = [models.Index(fields=["customer", "placed_at"])]
+        indexes = [
+            models.Index(fields=["customer", "placed_at"]),
+            models.Index(fields=["-placed_at"], name="order_newest_first"),  # the admin's orders list
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(shipping_amount__gte=0), name="order_shipping_not_negative"),
             models.CheckConstraint(condition=models.Q(discount_amount__gte=0), name="order_discount_not_negative"),

@@ -171,3 +171,23 @@ def test_a_goodwill_refund_needs_a_reason_stays_within_what_was_paid_and_is_made
     )
     goodwill(warehouse, order, "50")  # the same form sent again
     assert Refund.objects.count() == 1
+
+
+@pytest.mark.parametrize("typed", ["email", "order", "number", "name"])
+def test_the_returns_and_orders_lists_search_like_the_support_page(warehouse: Client, typed: str) -> None:
+    wanted, other = a_return(), a_return()
+    customer = wanted.order.customer
+    customer.name = "Astrid Lindqvist"
+    customer.save()
+    term = {
+        "email": customer.email.upper(),
+        "order": wanted.order.number,
+        "number": wanted.number.lower().replace("-", " "),
+        "name": "lindq",
+    }[typed]
+    returns = warehouse.get(reverse("admin:returns_returnrequest_changelist"), {"q": term}).content.decode()
+    assert wanted.number in returns and other.number not in returns
+    if typed != "number":
+        orders = warehouse.get(reverse("admin:returns_order_changelist"), {"q": term}).content.decode()
+        assert reverse("admin:returns_order_change", args=[wanted.order.pk]) in orders
+        assert reverse("admin:returns_order_change", args=[other.order.pk]) not in orders
