@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import smtplib
 from decimal import Decimal
 from unittest import mock
@@ -152,3 +153,46 @@ def test_only_roles_with_the_right_may_resend(client) -> None:
     client.force_login(User.objects.create_user("visitor", password="x", is_staff=True))
     assert client.post(reverse("followup:resend", args=[return_request.pk])).status_code == 403
     assert OutboxMessage.objects.filter(return_request=return_request).count() == 1  # only the first confirmation
+
+
+def test_the_exchange_notice_gives_the_replacements_tracking_number(staff: User) -> None:
+    from returns.models import Order
+    from returns.services import replacement_ship
+    from tests.factories import VariantFactory
+
+    order = OrderFactory(customer=CustomerFactory(language="en"), language="en")
+    line = OrderLineFactory(order=order)
+    larger = VariantFactory(product=line.variant.product, option="L")
+    return_request = return_create(
+        order=order,
+        lines=[LineRequest(line.id, 1, "too_small", exchange_variant_id=larger.id)],
+        resolution="exchange",
+        method="label",
+    )
+    return_receive(
+        return_request=return_request,
+        lines=[ReceivedLine(return_request.lines.get().id, 1, "resellable", True)],
+        by=staff,
+    )
+    replacement_ship(order=Order.objects.get(replacement_for=return_request), tracking_number="CR9SE", by=staff)
+    notice = OutboxMessage.objects.get(kind="exchange_shipped")
+    assert outbox_send(notice.pk) == "sent"
+    assert "CR9SE" in mail.outbox[-1].body
+    assert mail.outbox[-1].subject == "Your new item is on its way"
+
+
+def test_without_celery_beat_one_command_runs_the_periodic_jobs(staff: User) -> None:
+    from django.core.management import call_command
+
+    return_request = a_return(language="en")
+    OutboxMessage.objects.filter(return_request=return_request).update(send_after=timezone.now())
+    thanks = OutboxMessage.objects.create(
+        key="thanks:due", kind="thanks", to="a@example.com", language="en", return_request=return_request,
+        send_after=timezone.now() - dt.timedelta(minutes=1),
+    )  # fmt: skip
+    output = io.StringIO()
+    call_command("run_periodic", stdout=output)
+    assert "2 e-mails sent or queued" in output.getvalue()
+    thanks.refresh_from_db()
+    assert thanks.state == "sent"
+    assert OutboxMessage.objects.filter(state="pending").count() == 0
