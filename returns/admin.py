@@ -212,8 +212,12 @@ class ReturnReasonAdmin(admin.ModelAdmin):
 class ReturnLineInline(admin.TabularInline):
     model = models.ReturnLine
     extra = 0
-    fields = ["order_line", "quantity", "reason", "comment", "received_quantity", "condition", "outcome"]
-    readonly_fields = ["order_line", "quantity", "reason", "comment"]
+    # Read-only: what arrived is recorded on the receiving screen, which also restocks and refunds.
+    fields = readonly_fields = [
+        "order_line", "quantity", "reason", "comment", "exchange_variant", "received_quantity", "condition",
+        "outcome", "outcome_reason",
+    ]  # fmt: skip
+    can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: models.ReturnRequest | None = None) -> bool:
         return False
@@ -289,12 +293,16 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     search_fields = ["number", "order__number", "order__customer__email", "tracking_number"]
     actions = ["approve", "reject", "complete"]
     show_full_result_count = False
-    readonly_fields = ["number", "order", "state", "state_changed_at", "created_at", "created_by", "override_reason"]
+    # Read-only: every change goes through an action or a screen that applies the rules.
+    readonly_fields = [
+        "number", "order", "state", "state_changed_at", "created_at", "created_by", "resolution", "method",
+        "rejection_reason", "override_reason", "refund_due_on", "tracking_number",
+    ]  # fmt: skip
     fields = [
         ("number", "state", "state_changed_at"),
         ("order", "created_at", "created_by"),
-        ("resolution", "method"),
-        "rejection_reason",
+        ("resolution", "method", "tracking_number"),
+        ("refund_due_on", "rejection_reason"),
         "override_reason",
     ]
     inlines = [ReturnLineInline, ReturnEventInline]
