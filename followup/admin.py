@@ -6,8 +6,17 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
-from followup.models import FollowupSettings, MarketingObjection, OfferCode, OutboxMessage, SurveyAnswer
+from followup.models import (
+    FollowupSettings,
+    MarketingObjection,
+    OfferCode,
+    OutboxMessage,
+    SurveyAnswer,
+    WebhookSubscriber,
+)
 from followup.outbox import NotFailed, outbox_resend
 from returns.admin_actions import act_on_each
 
@@ -23,7 +32,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "to", "language", "state", "attempts", "send_after", "sent_at", "last_error"]
-    list_filter = ["state", "kind", "created_at", "language"]
+    list_filter = ["state", "kind", "subscriber", "created_at", "language"]
     search_fields = ["to", "key"]
     actions = ["resend"]
 
@@ -79,3 +88,18 @@ class FollowupSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(WebhookSubscriber)
+class WebhookSubscriberAdmin(admin.ModelAdmin):
+    """Where events go. The delivery log is the outbox, filtered to this subscriber."""
+
+    list_display = ["name", "url", "events", "active", "deliveries_link"]
+    list_filter = ["active"]
+    search_fields = ["name", "url"]
+    fields = ["name", "url", "events", "active", "secret"]
+
+    @admin.display(description="delivery log")
+    def deliveries_link(self, subscriber: WebhookSubscriber) -> str:
+        url = reverse("admin:followup_outboxmessage_changelist") + f"?subscriber__id__exact={subscriber.pk}"
+        return format_html('<a href="{}">deliveries</a>', url)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -70,6 +73,7 @@ class Kind(models.TextChoices):
     EXCHANGE_SHIPPED = "exchange_shipped", "Exchange shipped"
     THANKS = "thanks", "Thanks and survey"
     WINBACK = "winback", "Win-back offer"
+    WEBHOOK = "webhook", "Webhook"
 
 
 MARKETING_KINDS = frozenset({Kind.WINBACK})
@@ -92,8 +96,11 @@ class OutboxMessage(models.Model):
 
     key = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    to = models.EmailField(max_length=254)
-    language = models.CharField(max_length=5)
+    to = models.CharField(max_length=500, help_text="An e-mail address, or a webhook's URL.")
+    language = models.CharField(max_length=5, blank=True)
+    subscriber = models.ForeignKey(
+        "WebhookSubscriber", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     return_request = models.ForeignKey(
         ReturnRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages"
     )
@@ -115,6 +122,43 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to}"
+
+
+WEBHOOK_EVENTS = [
+    "return.created",
+    "return.approved",
+    "return.received",
+    "return.completed",
+    "refund.succeeded",
+    "refund.failed",
+]
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookSubscriber(models.Model):
+    """A system that wants to hear about returns and refunds: each event is POSTed to its URL, signed."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=500)
+    secret = models.CharField(
+        max_length=100, default=new_webhook_secret, help_text="Shared with the receiver; signs every delivery."
+    )
+    events = models.JSONField(default=list, help_text=f"Any of: {', '.join(WEBHOOK_EVENTS)}.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.url})"
+
+    def clean(self) -> None:
+        unknown = sorted(set(self.events) - set(WEBHOOK_EVENTS)) if isinstance(self.events, list) else ["?"]
+        if unknown:
+            raise ValidationError(
+                {"events": f"Unknown events: {', '.join(unknown)}. Use: {', '.join(WEBHOOK_EVENTS)}."}
+            )
 
 
 class OfferCode(models.Model):

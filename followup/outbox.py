@@ -28,7 +28,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from followup.models import MARKETING_KINDS, MarketingObjection, MessageState, OutboxMessage
+from followup.models import MARKETING_KINDS, Kind, MarketingObjection, MessageState, OutboxMessage
 from returns.models import ReturnRequest
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ def outbox_send(message_id: int, *, now: dt.datetime | None = None) -> str:
 
 
 def _send_locked(message_id: int, now: dt.datetime, connection: BaseEmailBackend) -> str:
-    from followup.emails import build_email  # rendering needs the templates of every kind
+    from followup.emails import build_email  # these two build on the outbox: imported when sending
+    from followup.webhooks import deliver
 
     with transaction.atomic():
         message = (
@@ -98,10 +99,13 @@ def _send_locked(message_id: int, now: dt.datetime, connection: BaseEmailBackend
             return "withheld"
         message.attempts += 1
         try:
-            email = build_email(message)
-            connection.open()  # opened here, so sending leaves it open until after the commit
-            email.connection = connection
-            email.send()
+            if message.kind == Kind.WEBHOOK:
+                deliver(message)
+            else:
+                email = build_email(message)
+                connection.open()  # opened here, so sending leaves it open until after the commit
+                email.connection = connection
+                email.send()
         except Exception as error:  # any failure of rendering or SMTP: retry later, then give up visibly
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:
@@ -157,8 +161,6 @@ def outbox_resend(message: OutboxMessage) -> OutboxMessage:
 def confirmation_resend(*, return_request: ReturnRequest, now: dt.datetime | None = None) -> OutboxMessage:
     """Support sends the customer their status link (and label, while the parcel is still to go)
     again. Clicks within the same five minutes make one e-mail, not several."""
-    from followup.models import Kind
-
     now = now or timezone.now()
     window = int(now.timestamp()) // 300
     customer = return_request.order.customer

@@ -10,8 +10,22 @@ from django.utils import timezone
 
 from followup.models import FollowupSettings, Kind
 from followup.outbox import outbox_add
+from followup.webhooks import webhooks_publish
+from refunds.api import RefundOut, refunds_for_api
 from refunds.models import Refund, RefundMethod, RefundState
+from returns.api import ReturnOut, return_by_number
 from returns.models import Resolution, ReturnRequest, ReturnState
+
+RETURN_EVENTS = {
+    ReturnState.APPROVED: "return.approved",
+    ReturnState.RECEIVED: "return.received",
+    ReturnState.COMPLETED: "return.completed",
+}
+REFUND_EVENTS = {RefundState.SUCCEEDED: "refund.succeeded", RefundState.FAILED: "refund.failed"}
+
+
+def _return_data(return_request: ReturnRequest) -> dict[str, Any]:
+    return dict(ReturnOut(return_by_number(return_request.number)).data)
 
 
 def _to_customer(return_request: ReturnRequest) -> dict[str, Any]:
@@ -26,10 +40,13 @@ def _to_customer(return_request: ReturnRequest) -> dict[str, Any]:
 
 def on_return_created(sender: object, return_request: ReturnRequest, **kwargs: Any) -> None:
     outbox_add(key=f"confirmation:{return_request.number}", kind=Kind.CONFIRMATION, **_to_customer(return_request))
+    webhooks_publish("return.created", return_request.number, _return_data(return_request))
 
 
 def on_return_state_changed(sender: object, return_request: ReturnRequest, to_state: str, **kwargs: Any) -> None:
     number = return_request.number
+    if event := RETURN_EVENTS.get(ReturnState(to_state)):
+        webhooks_publish(event, f"{number}:{to_state}", _return_data(return_request))
     if to_state == ReturnState.INSPECTED:
         outbox_add(key=f"receipt:{number}", kind=Kind.RECEIPT, **_to_customer(return_request))
     elif to_state == ReturnState.COMPLETED:
@@ -40,6 +57,9 @@ def on_return_state_changed(sender: object, return_request: ReturnRequest, to_st
 
 
 def on_refund_state_changed(sender: object, refund: Refund, to_state: str, **kwargs: Any) -> None:
+    if event := REFUND_EVENTS.get(RefundState(to_state)):
+        data = dict(RefundOut(refunds_for_api().get(pk=refund.pk)).data)
+        webhooks_publish(event, f"{refund.pk}:{to_state}:{refund.attempts}", data)
     if to_state != RefundState.SUCCEEDED:
         return
     order = refund.order

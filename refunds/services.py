@@ -254,14 +254,17 @@ def refund_proposal(*, return_request: ReturnRequest) -> list[RefundLineIn]:
     return lines
 
 
-def refund_for_return(*, return_request: ReturnRequest, by: User | None = None) -> Refund:
-    """Propose and create the refund of an inspected return, once (its key is the return's number)."""
+def refund_for_return(
+    *, return_request: ReturnRequest, by: User | None = None, idempotency_key: str | None = None
+) -> Refund:
+    """Propose and create the refund of an inspected return, once: by default its key is the
+    return's number; an API client may bring its own key."""
     method = _method_for(return_request)
     return refund_create(
         order=return_request.order,
         lines=refund_proposal(return_request=return_request),
         method=method,
-        idempotency_key=f"return:{return_request.number}",
+        idempotency_key=idempotency_key or f"return:{return_request.number}",
         return_request=return_request,
         by=by,
     )

@@ -213,10 +213,10 @@ class ReturnLineInline(admin.TabularInline):
     model = models.ReturnLine
     extra = 0
     # Read-only: what arrived is recorded on the receiving screen, which also restocks and refunds.
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "order_line", "quantity", "reason", "comment", "exchange_variant", "received_quantity", "condition",
         "outcome", "outcome_reason",
-    ]  # fmt: skip
+    )  # fmt: skip
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: models.ReturnRequest | None = None) -> bool:

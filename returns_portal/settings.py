@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "returns",
     "refunds",
     "followup",
@@ -192,7 +195,34 @@ if PRODUCTION:
 # --- REST framework -------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # One token per integration (a user in the Shop, Warehouse or Support group); staff in the
+    # browser may also use their session on the browsable API.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["returns.api_base.RolePermissions"],
+    "DEFAULT_THROTTLE_CLASSES": ["returns.api_base.IntegrationThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "returns.api_base.NewestFirst",
+    "PAGE_SIZE": 50,
+}
+# Requests per token (or per staff user) and period; a client over it gets 429 with Retry-After.
+API_RATE = env.text("API_RATE", default="1200/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Returns portal API",
+    "DESCRIPTION": "Orders in, returns and refunds out, and the support look-up. Authenticate with "
+    "`Authorization: Token <key>`; tokens are made with `manage.py api_token` or in the admin.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no external CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReturnStateEnum": "returns.models.ReturnState",
+        "RefundStateEnum": "refunds.models.RefundState",
+    },
 }
 
 # --- Logging: one line per record, to stderr --------------------------------------

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from returns_portal.api_urls import docs, v1
 from returns_portal.health import healthz
 
 admin.site.site_header = "Returns portal"
@@ -10,6 +11,8 @@ admin.site.index_title = "Returns, refunds and follow-ups"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include((v1, "api"))),
+    path("api/", include(docs)),
     path("support/", include("refunds.urls")),
     path("mail/", include("followup.urls")),
     path("", include("returns.urls")),

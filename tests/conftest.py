@@ -133,5 +133,7 @@ def migration_data(transactional_db: None) -> None:
     importlib.import_module("returns.migrations.0004_exchange_and_store_credit").warehouse_ships_replacements(
         apps, None
     )
+    importlib.import_module("returns.migrations.0007_shop_role").shop_role(apps, None)
     importlib.import_module("refunds.migrations.0002_roles").roles(apps, None)
+    importlib.import_module("refunds.migrations.0004_shop_reads_refunds").shop_reads(apps, None)
     importlib.import_module("followup.migrations.0002_roles").roles(apps, None)
