@@ -140,7 +140,7 @@ class OrdersView(APIView):
     write_perms = ("returns.add_order", "returns.change_order")
 
     @extend_schema(
-        request=OrderIn(many=True),
+        request=OrderIn(many=True, allow_empty=False),
         responses={
             201: inline_serializer(
                 "OrdersSaved",
@@ -151,7 +151,13 @@ class OrdersView(APIView):
                     "orders": serializers.ListField(child=serializers.CharField()),
                 },
             ),
-            400: inline_serializer("OrdersRefused", {"errors": serializers.DictField()}),
+            400: inline_serializer(
+                "OrdersRefused",
+                {
+                    "errors": serializers.DictField(required=False, help_text="Per order index, per field."),
+                    "detail": serializers.CharField(required=False, help_text="The body is not JSON."),
+                },
+            ),
         },
         description="The body is one order, or a list of orders in the same shape. Either every order "
         "is saved or none is; errors are listed per order (its index in the list) and field.",

@@ -64,3 +64,27 @@ class Detail(serializers.Serializer[dict[str, Any]]):
     """The body of every refusal without field errors (401, 403, 404, 409, 429)."""
 
     detail = serializers.CharField()
+
+
+ERROR_RESPONSES = {
+    "400": "The request's fields are wrong: each field's errors under its name.",
+    "401": "No token, or not a valid one.",
+    "403": "The token's role may not do this.",
+    "404": "No such object.",
+    "415": "The body is not JSON (send Content-Type: application/json).",
+    "429": "Too many requests for this token; see Retry-After.",
+}
+
+
+def document_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing: every operation may answer with the errors every endpoint
+    shares, described once, so clients (and schemathesis) know them."""
+    error = {"type": "object", "additionalProperties": True, "properties": {"detail": {"type": "string"}}}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_RESPONSES.items():
+                responses.setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": error}}}
+                )
+    return result

@@ -202,6 +202,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["returns.api_base.RolePermissions"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # one body format, one set of rules
     "DEFAULT_THROTTLE_CLASSES": ["returns.api_base.IntegrationThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "returns.api_base.NewestFirst",
@@ -219,6 +220,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "returns.api_base.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ReturnStateEnum": "returns.models.ReturnState",
         "RefundStateEnum": "refunds.models.RefundState",

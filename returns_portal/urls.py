@@ -17,3 +17,5 @@ urlpatterns = [
     path("mail/", include("followup.urls")),
     path("", include("returns.urls")),
 ]
+
+handler404 = "returns_portal.errors.not_found"
