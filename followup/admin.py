@@ -3,6 +3,7 @@ offers, objections, and the settings N, M, discount and caps."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from followup.models import (
+    WEBHOOK_EVENTS,
     FollowupSettings,
     MarketingObjection,
     OfferCode,
@@ -90,10 +92,21 @@ class FollowupSettingsAdmin(admin.ModelAdmin):
         return False
 
 
+class WebhookSubscriberForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=[(event, event) for event in WEBHOOK_EVENTS], widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = WebhookSubscriber
+        fields = ["name", "url", "events", "active", "secret"]
+
+
 @admin.register(WebhookSubscriber)
 class WebhookSubscriberAdmin(admin.ModelAdmin):
     """Where events go. The delivery log is the outbox, filtered to this subscriber."""
 
+    form = WebhookSubscriberForm
     list_display = ["name", "url", "events", "active", "deliveries_link"]
     list_filter = ["active"]
     search_fields = ["name", "url"]
