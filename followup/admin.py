@@ -93,6 +93,7 @@ class FollowupSettingsAdmin(admin.ModelAdmin):
 
 
 class WebhookSubscriberForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         choices=[(event, event) for event in WEBHOOK_EVENTS], widget=forms.CheckboxSelectMultiple
     )

@@ -194,8 +194,6 @@ if PRODUCTION:
 
 # --- REST framework -------------------------------------------------------------
 
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default now: a URL typed without scheme is https
-
 REST_FRAMEWORK = {
     # One token per integration (a user in the Shop, Warehouse or Support group); staff in the
     # browser may also use their session on the browsable API.
