@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.views.defaults import page_not_found
 
 
@@ -10,3 +12,18 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+class RejectNulBytes:
+    """A NUL byte in the path or the query string is never meant: answer 400 before a view passes it
+    to PostgreSQL, which refuses NUL in text (and would make it a 500)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any("\x00" in key + value for key, value in request.GET.items()):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "The address contains a NUL character."}, status=400)
+            return HttpResponseBadRequest("The address contains a NUL character.")
+        return self.get_response(request)

@@ -3,11 +3,15 @@ and checks each answer: never a server error, always a documented status and bod
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import hypothesis
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import positive_data_acceptance
@@ -19,7 +23,19 @@ pytestmark = pytest.mark.django_db
 EXAMPLES_PER_OPERATION = 40
 
 
+@pytest.fixture
+def connections_kept() -> Iterator[None]:
+    """The WSGI app closes "old" database connections around each request; inside a test's
+    transaction that would close the test's own connection (Django's test client does the same)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @override_settings(API_RATE="1000000/min")
+@pytest.mark.usefixtures("connections_kept")
 def test_every_endpoint_answers_within_its_documented_contract() -> None:
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
     user = User.objects.create_superuser("fuzzer", "fuzzer@example.com", None)  # every operation reachable
