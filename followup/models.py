@@ -198,7 +198,7 @@ class MarketingObjection(models.Model):
 class SurveyAnswer(models.Model):
     """The customer's one answer about a return: a score, and maybe a comment."""
 
-    return_request = models.OneToOneField(ReturnRequest, on_delete=models.CASCADE, related_name="+")
+    return_request = models.OneToOneField(ReturnRequest, on_delete=models.CASCADE, related_name="survey_answer")
     score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(blank=True)
     answered_at = models.DateTimeField(default=timezone.now)

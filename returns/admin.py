@@ -193,6 +193,7 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
             },
         ),
         ("Approval", {"fields": ["auto_approve"]}),
+        ("Flags for staff", {"fields": ["abuse_period_days", "abuse_max_returns", "abuse_max_rate_percent"]}),
     ]
 
 

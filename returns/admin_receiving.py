@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
+from returns.insight import customer_flags
 from returns.models import Condition, ReturnLine, ReturnRequest
 from returns.numbers import normalize_return_number
 from returns.services import ReceivedLine, ReturnRefused, return_receive
@@ -77,9 +79,11 @@ def receive_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -
         else:
             messages.success(request, f"Return {return_request.number} received and inspected.")
             return redirect("admin:returns_returnrequest_change", return_request.pk)
+    customer_id = return_request.order.customer_id
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Receive {return_request.number}",
+        "customer_flag": customer_flags([customer_id], now=timezone.now()).get(customer_id),
         "return_request": return_request,
         "rows": forms_by_line,
         "errors": errors,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -16,6 +18,7 @@ from rest_framework.views import APIView
 
 from returns.access import status_token
 from returns.api_base import Detail, refused
+from returns.insight import Period, product_flags
 from returns.models import Condition, Order, ReturnLine, ReturnRequest, ReturnState
 from returns.numbers import normalize_return_number
 from returns.order_intake import IntakeRefused, OrderIn, orders_import
@@ -329,3 +332,34 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class ProductFlagOut(serializers.Serializer[Any]):
+    product = serializers.CharField(source="product.name")
+    category = serializers.CharField(source="product.category")
+    sold = serializers.IntegerField(source="product.sold")
+    returned = serializers.IntegerField(source="product.returned")
+    return_rate = serializers.DecimalField(source="product.rate", max_digits=6, decimal_places=4)
+    category_rate = serializers.DecimalField(max_digits=6, decimal_places=4)
+    reason = serializers.CharField()
+    reason_share = serializers.DecimalField(source="share", max_digits=5, decimal_places=4)
+    hint = serializers.CharField()
+
+
+class FlagsQuery(serializers.Serializer[Any]):
+    days = serializers.IntegerField(min_value=1, max_value=3660, required=False, default=90)
+
+
+class ProductFlagsView(APIView):
+    """Products returned well above their category, mostly for one reason, with a hint what to fix;
+    over the orders of the last `days` days."""
+
+    read_perms = VIEW_RETURNS
+
+    @extend_schema(parameters=[FlagsQuery], responses={200: ProductFlagOut(many=True)})
+    def get(self, request: Request) -> Response:
+        query = FlagsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        now = timezone.now()
+        period = Period(now - dt.timedelta(days=query.validated_data["days"]), now)
+        return Response(ProductFlagOut(product_flags(period), many=True).data)

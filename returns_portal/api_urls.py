@@ -21,6 +21,7 @@ v1 = [
     path("refunds/<int:pk>/", refunds_api.RefundDetailView.as_view(), name="refund"),
     path("refunds/<int:pk>/retry/", refunds_api.RetryView.as_view(), name="refund-retry"),
     path("lookup/", refunds_api.LookupView.as_view(), name="lookup"),
+    path("insight/product-flags/", returns_api.ProductFlagsView.as_view(), name="product-flags"),
 ]
 
 # The documents describe the API, they hold no data: anyone may read them.

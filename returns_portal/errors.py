@@ -22,8 +22,12 @@ class RejectNulBytes:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path or any("\x00" in key + value for key, value in request.GET.items()):
+        if "\x00" in request.path or _nul_in_query(request):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "The address contains a NUL character."}, status=400)
             return HttpResponseBadRequest("The address contains a NUL character.")
         return self.get_response(request)
+
+
+def _nul_in_query(request: HttpRequest) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists())

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from refunds import dashboard
 from returns_portal.api_urls import docs, v1
 from returns_portal.health import healthz
 
@@ -10,6 +11,8 @@ admin.site.index_title = "Returns, refunds and follow-ups"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/insight/", admin.site.admin_view(dashboard.dashboard), name="insight"),
+    path("admin/insight/bookkeeping/", admin.site.admin_view(dashboard.bookkeeping_report), name="insight-bookkeeping"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((v1, "api"))),
     path("api/", include(docs)),

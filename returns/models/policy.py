@@ -79,6 +79,17 @@ class ReturnPolicy(models.Model):
     store_credit_valid_days = models.PositiveSmallIntegerField(
         default=365, validators=[MinValueValidator(30)], help_text="How long a store credit code can be used."
     )
+    abuse_period_days = models.PositiveSmallIntegerField(
+        default=365, validators=[MinValueValidator(30)], help_text="The period the flags for staff look at."
+    )
+    abuse_max_returns = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(2)], help_text="Flag a customer with this many returns in the period."
+    )
+    abuse_max_rate_percent = models.PositiveSmallIntegerField(
+        default=80,
+        validators=[MinValueValidator(10), MaxValueValidator(100)],
+        help_text="Flag a customer who sent back this share of the units they bought in the period.",
+    )
     auto_approve = models.BooleanField(default=True, help_text="Approve at once when every line is within policy.")
     return_address = models.TextField(
         default="Nordväst Outfitters Returns\nLagervägen 12\n136 50 Haninge\nSweden",

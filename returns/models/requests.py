@@ -93,7 +93,8 @@ class Condition(models.TextChoices):
     RESELLABLE = "resellable", _("Resellable")
     DAMAGED = "damaged", _("Damaged")
     DEFECTIVE = "defective", _("Defective")
-    MISSING = "missing", _("Missing")
+    MISSING = "missing", _("Missing (empty box)")
+    WRONG_ITEM = "wrong_item", _("Another item than the one bought")
 
 
 class Outcome(models.TextChoices):

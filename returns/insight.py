@@ -1,0 +1,224 @@
+"""What returns teach: return rates per product and category, reasons, trends, product flags, and
+customers whose returns look unusual. Every figure is a grouped database query; Python only
+combines the few grouped rows (one per product, category, reason or week).
+
+A period is a cohort of orders: "the return rate of March" is the units bought in March that came
+back (in any later month), so a rate never mixes sales of one month with returns of another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncWeek
+
+from returns.models import VOID_STATES, Condition, OrderLine, ReturnLine, ReturnPolicy, ReturnReason, ReturnRequest
+
+# A product is flagged when its rate is this many times its category's, with at least this many
+# units back, and one reason explains at least this share of them.
+FLAG_RATIO, FLAG_MIN_UNITS, FLAG_DOMINANT_SHARE = Decimal("1.5"), 5, Decimal("0.5")
+# What to do about a product that keeps coming back for one reason, in plain words (for staff: English).
+HINTS = {
+    "too_small": "Often returned as too small: check the size guide, or say it runs small.",
+    "too_big": "Often returned as too big: check the size guide, or say it runs large.",
+    "not_as_described": "Often not as described: improve the description and the photos.",
+    "defective": "Often defective: a quality problem; talk to the supplier.",
+    "damaged": "Often damaged on arrival: check the packaging.",
+    "wrong_item": "Often the wrong item sent: check picking and the SKU labels in the warehouse.",
+    "arrived_late": "Often arrived too late: check delivery times for this product.",
+    "changed_mind": "Often returned on second thought: check that price and photos set the right expectations.",
+}
+SUSPECT_CONDITIONS = (Condition.MISSING, Condition.WRONG_ITEM)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.datetime
+    end: dt.datetime
+
+    def orders(self) -> Q:
+        """Shop orders placed in the period (replacements for exchanges are not sales)."""
+        return Q(order__placed_at__gte=self.start, order__placed_at__lt=self.end, order__replacement_for__isnull=True)
+
+
+@dataclass(frozen=True)
+class Rate:
+    key: int
+    name: str
+    category: str
+    sold: int
+    returned: int
+
+    @property
+    def rate(self) -> Decimal:
+        return Decimal(self.returned) / self.sold if self.sold else Decimal(0)
+
+
+@dataclass(frozen=True)
+class Flag:
+    product: Rate
+    category_rate: Decimal
+    reason: str
+    reason_label: str
+    share: Decimal
+    hint: str
+
+
+def _kept_lines(period: Period) -> QuerySet[ReturnLine]:
+    """Return lines of the period's orders, from returns that still stand (not rejected, cancelled, expired)."""
+    return ReturnLine.objects.filter(
+        Q(
+            order_line__order__placed_at__gte=period.start,
+            order_line__order__placed_at__lt=period.end,
+            order_line__order__replacement_for__isnull=True,
+        )
+    ).exclude(return_request__state__in=VOID_STATES)
+
+
+def product_rates(period: Period) -> list[Rate]:
+    """Every product sold in the period with its units sold and returned, most returned first."""
+    sold = (
+        OrderLine.objects.filter(period.orders())
+        .values("variant__product_id", "variant__product__name", "variant__product__category__name")
+        .annotate(units=Sum("quantity"))
+    )
+    returned = dict(
+        _kept_lines(period)
+        .values_list("order_line__variant__product_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("order_line__variant__product_id", "units")
+    )
+    rates = [
+        Rate(
+            row["variant__product_id"],
+            row["variant__product__name"],
+            row["variant__product__category__name"],
+            row["units"],
+            returned.get(row["variant__product_id"], 0),
+        )
+        for row in sold
+    ]
+    return sorted(rates, key=lambda rate: (-rate.returned, rate.name))
+
+
+def category_rates(period: Period) -> list[Rate]:
+    sold = (
+        OrderLine.objects.filter(period.orders())
+        .values("variant__product__category_id", "variant__product__category__name")
+        .annotate(units=Sum("quantity"))
+    )
+    returned = dict(
+        _kept_lines(period)
+        .values_list("order_line__variant__product__category_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("order_line__variant__product__category_id", "units")
+    )
+    rates = [
+        Rate(row["variant__product__category_id"], row["variant__product__category__name"], "", row["units"],
+             returned.get(row["variant__product__category_id"], 0))
+        for row in sold
+    ]  # fmt: skip
+    return sorted(rates, key=lambda rate: -rate.rate)
+
+
+def reasons(period: Period) -> list[tuple[str, str, int]]:
+    """(code, label, units) per reason, most units first."""
+    rows = _kept_lines(period).values("reason__code").annotate(units=Sum("quantity")).order_by("-units")
+    labels = {reason.code: reason.label() for reason in ReturnReason.objects.all()}
+    return [(row["reason__code"], labels.get(row["reason__code"], row["reason__code"]), row["units"]) for row in rows]
+
+
+def dominant_reasons(period: Period) -> dict[int, tuple[str, int]]:
+    """Per product: its most frequent reason and that reason's units."""
+    rows = (
+        _kept_lines(period)
+        .values("order_line__variant__product_id", "reason__code")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    best: dict[int, tuple[str, int]] = {}
+    for row in rows:
+        product, units = row["order_line__variant__product_id"], row["units"]
+        if units > best.get(product, ("", 0))[1]:
+            best[product] = (row["reason__code"], units)
+    return best
+
+
+def weekly_trend(period: Period) -> list[tuple[dt.date, int, int]]:
+    """(week, returns, units) for returns requested in the period, week by week."""
+    rows = (
+        ReturnRequest.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+        .exclude(state__in=VOID_STATES)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(returns=Count("id", distinct=True), units=Sum("lines__quantity"))
+        .order_by("week")
+    )
+    return [(row["week"].date(), row["returns"], row["units"] or 0) for row in rows]
+
+
+def product_flags(period: Period) -> list[Flag]:
+    """Products returned well above their category, mostly for one reason, with what to do about it."""
+    categories = {rate.name: rate.rate for rate in category_rates(period)}
+    dominant = dominant_reasons(period)
+    labels = {reason.code: reason.label() for reason in ReturnReason.objects.all()}
+    flags = []
+    for product in product_rates(period):
+        category_rate = categories.get(product.category, Decimal(0))
+        reason, units = dominant.get(product.key, ("", 0))
+        if product.returned < FLAG_MIN_UNITS or product.rate < category_rate * FLAG_RATIO or not category_rate:
+            continue
+        share = Decimal(units) / product.returned
+        if share < FLAG_DOMINANT_SHARE or reason not in HINTS:
+            continue
+        flags.append(Flag(product, category_rate, reason, labels.get(reason, reason), share, HINTS[reason]))
+    return flags
+
+
+@dataclass(frozen=True)
+class CustomerFlag:
+    customer_id: int
+    reasons: tuple[str, ...]
+
+
+def customer_flags(customer_ids: list[int], *, now: dt.datetime) -> dict[int, CustomerFlag]:
+    """Customers among `customer_ids` whose returns cross the policy's thresholds, and why. For staff
+    to look at more closely, never to act on by themselves."""
+    policy = ReturnPolicy.current()
+    since = now - dt.timedelta(days=policy.abuse_period_days)
+    bought = dict(
+        OrderLine.objects.filter(order__customer_id__in=customer_ids, order__placed_at__gte=since)
+        .filter(order__replacement_for__isnull=True)
+        .values_list("order__customer_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("order__customer_id", "units")
+    )
+    returned = (
+        ReturnLine.objects.filter(
+            return_request__order__customer_id__in=customer_ids, return_request__created_at__gte=since
+        )
+        .exclude(return_request__state__in=VOID_STATES)
+        .values("return_request__order__customer_id")
+        .annotate(
+            returns=Count("return_request", distinct=True),
+            units=Sum("quantity"),
+            suspect=Count("id", filter=Q(condition__in=SUSPECT_CONDITIONS)),
+        )
+    )
+    flags = {}
+    for row in returned:
+        customer = row["return_request__order__customer_id"]
+        why = []
+        if row["returns"] >= policy.abuse_max_returns:
+            why.append(f"{row['returns']} returns in {policy.abuse_period_days} days")
+        units_bought = bought.get(customer, 0)
+        if units_bought >= 4 and Decimal(row["units"]) / units_bought * 100 >= policy.abuse_max_rate_percent:
+            why.append(f"returned {row['units']} of {units_bought} units bought")
+        if row["suspect"] >= 2:
+            why.append(f"{row['suspect']} parcels empty or with another item")
+        if why:
+            flags[customer] = CustomerFlag(customer, tuple(why))
+    return flags
