@@ -17,7 +17,7 @@ def bars(
     """Horizontal bars: (label, value, text shown after the bar). Labels in `warn` are drawn in orange."""
     row_height, top = 24, 4
     biggest = max((value for _label, value, _text in rows), default=0) or 1
-    room = width - label_width - 90
+    room = width - label_width - 120  # space for the value text after the longest bar
     parts = []
     for index, (label, value, text) in enumerate(rows):
         y = top + index * row_height

@@ -63,6 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     reasons = insight.reasons(period)
     flags = insight.product_flags(period)
     flagged = {flag.product.name for flag in flags}
+    labels = {code: label for code, label, _units in reasons}
     top = products[:TOP]
     context = {
         **admin.site.each_context(request),
@@ -73,7 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "money": money_insight.money(period),
         "satisfaction": money_insight.satisfaction(period),
         "flags": flags,
-        "top": [(rate, dominant.get(rate.key, ("", 0))[0]) for rate in top],
+        "top": [(rate, labels.get(dominant.get(rate.key, ("", 0))[0], "")) for rate in top],
         "categories": categories,
         "top_chart": charts.bars([(rate.name, float(rate.rate), _rate_text(rate)) for rate in top], warn=flagged),
         "category_chart": charts.bars(
@@ -82,7 +83,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 for rate in categories
             ]
         ),
-        "reason_chart": charts.bars([(label, units, f"{units} units") for _code, label, units in reasons]),
+        "reason_chart": charts.bars(
+            [(label, units, f"{units} units") for _code, label, units in reasons], width=460, label_width=150
+        ),
         "trend_chart": charts.columns(
             [(week.strftime("%d %b"), units) for week, _returns, units in insight.weekly_trend(period)]
         ),

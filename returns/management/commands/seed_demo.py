@@ -63,6 +63,7 @@ CURRENCIES = {
     "NOK": (Decimal("1"), Decimal("25"), Decimal("0")),
     "DKK": (Decimal("0.66"), Decimal("25"), Decimal("0")),
 }
+DEMO_CURRENCY = {"SE": "SEK", "FI": "EUR", "NO": "NOK", "DK": "DKK", "IE": "EUR"}
 SHIPPING = {"SEK": Decimal("49"), "EUR": Decimal("4.90"), "NOK": Decimal("69"), "DKK": Decimal("39")}
 
 # email: name, street, postcode, city, country, language, marketing consent
@@ -103,6 +104,31 @@ ORDERS: list[tuple[str, str, str, str, int, int | None, list[tuple[str, int]], i
 ]  # fmt: skip
 
 
+# Two months of sales for the insight dashboard: (product code, orders, returned, reason). The trail
+# runner comes back far more than the other shoes, mostly as too small: the dashboard flags it.
+HISTORY = [
+    ("TRG", 20, 10, "too_small"),
+    ("WBN", 16, 0, ""),
+    ("MBL", 14, 2, "too_big"),
+    ("RJF", 10, 1, "not_as_described"),
+    ("HLP", 8, 1, "changed_mind"),
+]
+
+
+def history_orders(now: dt.datetime) -> list[tuple[Any, ...]]:
+    """ORDERS-shaped rows, one unit each, placed 15 to 75 days ago by the demo customers."""
+    emails = sorted(CUSTOMERS)
+    rows = []
+    for code, count, _returned, _reason in HISTORY:
+        sku = next(iter(CATALOGUE[code][4]))
+        for index in range(count):
+            number = f"NV-2{code}{index:03d}"
+            email = emails[(index * 7 + len(code)) % len(emails)]
+            placed = 15 + (index * 13) % 60
+            rows.append((number, email, "SEK", "card", placed, placed - 2, [(sku, 1)], 0, ""))
+    return rows
+
+
 class Command(BaseCommand):
     help = "Create or refresh the demo shop: products, customers, orders, returns, and the staff users."
 
@@ -112,7 +138,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, password: str, **options: Any) -> None:
         now = timezone.now()
         with transaction.atomic():
-            result = orders_import(orders=[self.order_payload(row, now) for row in ORDERS])
+            rows = ORDERS + history_orders(now)
+            result = orders_import(orders=[self.order_payload(row, now) for row in rows])
             self.configure_policy()
             self.stock_catalogue()
             self.create_returns(now)
@@ -123,6 +150,7 @@ class Command(BaseCommand):
     def order_payload(self, row: tuple[Any, ...], now: dt.datetime) -> dict[str, Any]:
         number, email, currency, payment, placed_days, delivered_days, lines, discount, _try = row
         name, street, postcode, city, country, language, consent = CUSTOMERS[email]
+        currency = currency if number.startswith("NV-1") else DEMO_CURRENCY[country]  # history: the customer's own
         placed = christmas_purchase(now) if number == "NV-10006" else now - dt.timedelta(days=placed_days)
         delivered = None if delivered_days is None else placed + dt.timedelta(days=placed_days - delivered_days or 2)
         return {
@@ -194,6 +222,10 @@ class Command(BaseCommand):
         received = [ReturnState.IN_TRANSIT, ReturnState.RECEIVED, ReturnState.INSPECTED, ReturnState.COMPLETED]
         self.demo_return("NV-10007", "MBL-M", "too_big", now, received)
         self.demo_return("NV-10010", "TRG-42", "too_small", now, [ReturnState.IN_TRANSIT])
+        for code, _count, returned, reason in HISTORY:
+            sku = next(iter(CATALOGUE[code][4]))
+            for index in range(returned):
+                self.demo_return(f"NV-2{code}{index:03d}", sku, reason, now, received)
 
     @staticmethod
     def demo_return(number: str, sku: str, reason: str, now: dt.datetime, steps: list[ReturnState]) -> None:
@@ -201,7 +233,8 @@ class Command(BaseCommand):
         if order.returns.exists():
             return  # seeded before: leave it (and anything staff did with it) alone
         line = order.lines.get(variant__sku=sku)
-        started = now - dt.timedelta(days=10)
+        # Within the return window: a few days after delivery, and at least ten days ago.
+        started = min(now - dt.timedelta(days=10), (order.delivered_at or order.placed_at) + dt.timedelta(days=5))
         return_request = return_create(
             order=order,
             lines=[LineRequest(order_line_id=line.id, quantity=1, reason_code=reason)],
