@@ -1,4 +1,5 @@
-"""The benchmark database: 1M orders (one line each), 200k returns (one line each), 300k customers.
+"""The benchmark database: 1M orders (one line each), 200k returns (one line each), 300k customers,
+a refund for each of the 180k completed returns, and 45k survey answers.
 
 Its own database, `returns_portal_bench` on 127.0.0.1:5432 (or BENCH_DATABASE_URL),
 made, migrated and filled with plain SQL (generate_series) on the first run, in
@@ -58,6 +59,23 @@ SELECT r.id, ol.id, 1, (SELECT array_agg(id ORDER BY id) FROM returns_returnreas
        'pending', '', ol.unit_price, 0
 FROM returns_returnrequest r JOIN returns_orderline ol ON ol.order_id = r.order_id;
 
+INSERT INTO refunds_refund (order_id, return_request_id, amount, currency, method, provider, provider_reference,
+                            idempotency_key, state, reason, due_on, attempts, last_error, created_at, paid_at)
+SELECT r.order_id, r.id, rl.amount - CASE WHEN r.id % 3 = 0 THEN 49 ELSE 0 END, 'SEK', 'original_payment', 'manual',
+       'BG' || r.id, 'return:' || r.number, 'succeeded', '', (r.created_at + interval '14 days')::date, 1, '',
+       r.created_at + interval '5 days', r.created_at + interval '5 days' + (r.id % 12) * interval '1 day'
+FROM returns_returnrequest r JOIN returns_returnline rl ON rl.return_request_id = r.id WHERE r.state = 'completed';
+
+INSERT INTO refunds_refundline (refund_id, kind, amount, vat_rate, vat_amount, return_line_id)
+SELECT f.id, 'item', rl.amount, 25, round(rl.amount * 25 / 125, 2), rl.id
+FROM refunds_refund f JOIN returns_returnline rl ON rl.return_request_id = f.return_request_id;
+INSERT INTO refunds_refundline (refund_id, kind, amount, vat_rate, vat_amount)
+SELECT f.id, 'return_fee', -49, 0, 0 FROM refunds_refund f WHERE f.return_request_id % 3 = 0;
+
+INSERT INTO followup_surveyanswer (return_request_id, score, comment, answered_at)
+SELECT r.id, 1 + r.id % 5, '', r.state_changed_at + interval '3 days'
+FROM returns_returnrequest r WHERE r.state = 'completed' AND r.id % 4 = 0;
+
 INSERT INTO followup_offercode (code, customer_id, return_request_id, percent, expires_on, created_at)
 SELECT 'WBB' || i, (SELECT o.customer_id FROM returns_order o WHERE o.id = r.order_id), r.id, 10,
        current_date + 30, now() - (i % 200) * interval '1 day'
@@ -93,12 +111,15 @@ def fill() -> None:
         cursor.execute("SELECT count(*) FROM returns_order")
         orders = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM returns_returnline")
-        if orders == ORDERS and cursor.fetchone()[0] == RETURNS:
+        return_lines = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM refunds_refund")
+        if orders == ORDERS and return_lines == RETURNS and cursor.fetchone()[0] > 0:
             return
         print("Filling the bench database (once; about a minute)...", flush=True)
         started = time.perf_counter()
         cursor.execute(
-            "TRUNCATE followup_outboxmessage, followup_offercode, followup_marketingobjection, "
+            "TRUNCATE followup_outboxmessage, followup_offercode, followup_marketingobjection, followup_surveyanswer, "
+            "refunds_refundevent, refunds_refundline, refunds_storecredit, refunds_refund, "
             "returns_returnline, returns_returnrequest, returns_orderline, returns_order, returns_customer, "
             "returns_variant, returns_product, returns_category RESTART IDENTITY CASCADE"
         )

@@ -57,12 +57,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     panel = request.GET.get("csv")
     if panel:
         return _panel_csv(panel, period)
-    products = insight.product_rates(period)
-    categories = insight.category_rates(period)
-    dominant = insight.dominant_reasons(period)
-    reasons = insight.reasons(period)
-    flags = insight.product_flags(period)
+    figures = insight.cohort(period)
+    products, categories, dominant, reasons = figures.products, figures.categories, figures.dominant, figures.reasons
+    flags = insight.product_flags(period, figures)
     flagged = {flag.product.name for flag in flags}
+    money_figures = money_insight.money(period)
     labels = {code: label for code, label, _units in reasons}
     top = products[:TOP]
     context = {
@@ -71,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "form": form,
         "period": period,
         "period_end": (period.end - dt.timedelta(days=1)).date(),
-        "money": money_insight.money(period),
+        "money": money_figures,
         "satisfaction": money_insight.satisfaction(period),
         "flags": flags,
         "top": [(rate, labels.get(dominant.get(rate.key, ("", 0))[0], "")) for rate in top],
@@ -89,7 +88,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "trend_chart": charts.columns(
             [(week.strftime("%d %b"), units) for week, _returns, units in insight.weekly_trend(period)]
         ),
-        "late_share": _percent(money_insight.money(period).late_share),
+        "late_share": _percent(money_figures.late_share),
     }
     return TemplateResponse(request, "admin/refunds/insight.html", context)
 

@@ -9,13 +9,23 @@ back (in any later month), so a rate never mixes sales of one month with returns
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
-from returns.models import VOID_STATES, Condition, OrderLine, ReturnLine, ReturnPolicy, ReturnReason, ReturnRequest
+from returns.models import (
+    VOID_STATES,
+    Condition,
+    OrderLine,
+    ReturnLine,
+    ReturnPolicy,
+    ReturnReason,
+    ReturnRequest,
+    Variant,
+)
 
 # A product is flagged when its rate is this many times its category's, with at least this many
 # units back, and one reason explains at least this share of them.
@@ -78,73 +88,91 @@ def _kept_lines(period: Period) -> QuerySet[ReturnLine]:
     ).exclude(return_request__state__in=VOID_STATES)
 
 
+@dataclass(frozen=True)
+class Cohort:
+    """Units sold and returned per product, category and reason for the orders of a period: two
+    grouped queries (sold per variant; returned per variant and reason), combined here."""
+
+    products: list[Rate]
+    categories: list[Rate]
+    reasons: list[tuple[str, str, int]]  # code, label, units; most units first
+    dominant: dict[int, tuple[str, int]]  # product id: its most frequent reason and that reason's units
+
+
+def cohort(period: Period) -> Cohort:
+    sold = dict(
+        OrderLine.objects.filter(period.orders())
+        .values_list("variant_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("variant_id", "units")
+        .order_by()
+    )
+    returned = (
+        _kept_lines(period)
+        .values_list("order_line__variant_id", "reason__code")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    variants = {
+        row[0]: row[1:]
+        for row in Variant.objects.filter(pk__in=set(sold)).values_list(
+            "pk", "product_id", "product__name", "product__category_id", "product__category__name"
+        )
+    }
+    product_sold: dict[int, int] = defaultdict(int)
+    category_sold: dict[int, int] = defaultdict(int)
+    for variant, units in sold.items():
+        product, _name, category, _category_name = variants[variant]
+        product_sold[product] += units
+        category_sold[category] += units
+    product_back: dict[int, int] = defaultdict(int)
+    category_back: dict[int, int] = defaultdict(int)
+    by_reason: dict[str, int] = defaultdict(int)
+    product_reason: dict[tuple[int, str], int] = defaultdict(int)
+    for variant, reason, units in returned:
+        if variant not in variants:
+            continue  # an exchange's replacement variant is never returned in the same cohort
+        product, _name, category, _category_name = variants[variant]
+        product_back[product] += units
+        category_back[category] += units
+        by_reason[reason] += units
+        product_reason[product, reason] += units
+    names = {product: (name, category_name) for product, name, _category, category_name in variants.values()}
+    category_names = {category: name for _product, _name, category, name in variants.values()}
+    products = sorted(
+        (Rate(key, names[key][0], names[key][1], units, product_back[key]) for key, units in product_sold.items()),
+        key=lambda rate: (-rate.returned, rate.name),
+    )
+    categories = sorted(
+        (Rate(key, category_names[key], "", units, category_back[key]) for key, units in category_sold.items()),
+        key=lambda rate: (-rate.rate, rate.name),
+    )
+    labels = {reason.code: reason.label() for reason in ReturnReason.objects.all()}
+    reasons = sorted(((code, labels.get(code, code), units) for code, units in by_reason.items()), key=lambda r: -r[2])
+    dominant: dict[int, tuple[str, int]] = {}
+    for (product, reason), units in sorted(product_reason.items()):
+        if units > dominant.get(product, ("", 0))[1]:
+            dominant[product] = (reason, units)
+    return Cohort(products, categories, reasons, dominant)
+
+
 def product_rates(period: Period) -> list[Rate]:
     """Every product sold in the period with its units sold and returned, most returned first."""
-    sold = (
-        OrderLine.objects.filter(period.orders())
-        .values("variant__product_id", "variant__product__name", "variant__product__category__name")
-        .annotate(units=Sum("quantity"))
-    )
-    returned = dict(
-        _kept_lines(period)
-        .values_list("order_line__variant__product_id")
-        .annotate(units=Sum("quantity"))
-        .values_list("order_line__variant__product_id", "units")
-    )
-    rates = [
-        Rate(
-            row["variant__product_id"],
-            row["variant__product__name"],
-            row["variant__product__category__name"],
-            row["units"],
-            returned.get(row["variant__product_id"], 0),
-        )
-        for row in sold
-    ]
-    return sorted(rates, key=lambda rate: (-rate.returned, rate.name))
+    return cohort(period).products
 
 
 def category_rates(period: Period) -> list[Rate]:
-    sold = (
-        OrderLine.objects.filter(period.orders())
-        .values("variant__product__category_id", "variant__product__category__name")
-        .annotate(units=Sum("quantity"))
-    )
-    returned = dict(
-        _kept_lines(period)
-        .values_list("order_line__variant__product__category_id")
-        .annotate(units=Sum("quantity"))
-        .values_list("order_line__variant__product__category_id", "units")
-    )
-    rates = [
-        Rate(row["variant__product__category_id"], row["variant__product__category__name"], "", row["units"],
-             returned.get(row["variant__product__category_id"], 0))
-        for row in sold
-    ]  # fmt: skip
-    return sorted(rates, key=lambda rate: -rate.rate)
+    return cohort(period).categories
 
 
 def reasons(period: Period) -> list[tuple[str, str, int]]:
     """(code, label, units) per reason, most units first."""
-    rows = _kept_lines(period).values("reason__code").annotate(units=Sum("quantity")).order_by("-units")
-    labels = {reason.code: reason.label() for reason in ReturnReason.objects.all()}
-    return [(row["reason__code"], labels.get(row["reason__code"], row["reason__code"]), row["units"]) for row in rows]
+    return cohort(period).reasons
 
 
 def dominant_reasons(period: Period) -> dict[int, tuple[str, int]]:
     """Per product: its most frequent reason and that reason's units."""
-    rows = (
-        _kept_lines(period)
-        .values("order_line__variant__product_id", "reason__code")
-        .annotate(units=Sum("quantity"))
-        .order_by()
-    )
-    best: dict[int, tuple[str, int]] = {}
-    for row in rows:
-        product, units = row["order_line__variant__product_id"], row["units"]
-        if units > best.get(product, ("", 0))[1]:
-            best[product] = (row["reason__code"], units)
-    return best
+    return cohort(period).dominant
 
 
 def weekly_trend(period: Period) -> list[tuple[dt.date, int, int]]:
@@ -160,16 +188,16 @@ def weekly_trend(period: Period) -> list[tuple[dt.date, int, int]]:
     return [(row["week"].date(), row["returns"], row["units"] or 0) for row in rows]
 
 
-def product_flags(period: Period) -> list[Flag]:
+def product_flags(period: Period, figures: Cohort | None = None) -> list[Flag]:
     """Products returned well above their category, mostly for one reason, with what to do about it."""
-    categories = {rate.name: rate.rate for rate in category_rates(period)}
-    dominant = dominant_reasons(period)
-    labels = {reason.code: reason.label() for reason in ReturnReason.objects.all()}
+    figures = figures or cohort(period)
+    categories = {rate.name: rate.rate for rate in figures.categories}
+    labels = {code: label for code, label, _units in figures.reasons}
     flags = []
-    for product in product_rates(period):
+    for product in figures.products:
         category_rate = categories.get(product.category, Decimal(0))
-        reason, units = dominant.get(product.key, ("", 0))
-        if product.returned < FLAG_MIN_UNITS or product.rate < category_rate * FLAG_RATIO or not category_rate:
+        reason, units = figures.dominant.get(product.key, ("", 0))
+        if product.returned < FLAG_MIN_UNITS or not category_rate or product.rate < category_rate * FLAG_RATIO:
             continue
         share = Decimal(units) / product.returned
         if share < FLAG_DOMINANT_SHARE or reason not in HINTS:
