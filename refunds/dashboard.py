@@ -95,28 +95,29 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _panel_csv(panel: str, period: Period) -> HttpResponse:
     rows: Iterable[list[object]]
-    if panel == "products":
-        dominant = insight.dominant_reasons(period)
+    figures = insight.cohort(period) if panel in ("products", "categories", "reasons", "flags") else None
+    if panel == "products" and figures:
         header = ["product", "category", "sold", "returned", "return_rate", "dominant_reason"]
         rows = (
-            [rate.name, rate.category, rate.sold, rate.returned, f"{rate.rate:.4f}", dominant.get(rate.key, ("",))[0]]
-            for rate in insight.product_rates(period)
-        )
-    elif panel == "categories":
+            [rate.name, rate.category, rate.sold, rate.returned, f"{rate.rate:.4f}",
+             figures.dominant.get(rate.key, ("",))[0]]
+            for rate in figures.products
+        )  # fmt: skip
+    elif panel == "categories" and figures:
         header = ["category", "sold", "returned", "return_rate"]
-        rows = ([rate.name, rate.sold, rate.returned, f"{rate.rate:.4f}"] for rate in insight.category_rates(period))
-    elif panel == "reasons":
+        rows = ([rate.name, rate.sold, rate.returned, f"{rate.rate:.4f}"] for rate in figures.categories)
+    elif panel == "reasons" and figures:
         header = ["reason", "label", "units"]
-        rows = ([code, label, units] for code, label, units in insight.reasons(period))
+        rows = ([code, label, units] for code, label, units in figures.reasons)
     elif panel == "trend":
         header = ["week", "returns", "units"]
         rows = ([week.isoformat(), returns, units] for week, returns, units in insight.weekly_trend(period))
-    elif panel == "flags":
+    elif panel == "flags" and figures:
         header = ["product", "category", "return_rate", "category_rate", "reason", "share", "hint"]
         rows = (
             [flag.product.name, flag.product.category, f"{flag.product.rate:.4f}", f"{flag.category_rate:.4f}",
              flag.reason, f"{flag.share:.2f}", flag.hint]
-            for flag in insight.product_flags(period)
+            for flag in insight.product_flags(period, figures)
         )  # fmt: skip
     else:
         return HttpResponse("Unknown panel.", status=400, content_type="text/plain")
