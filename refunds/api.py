@@ -15,13 +15,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from refunds.models import Refund, RefundState
+from refunds.models import Refund, RefundState, StoreCredit
 from refunds.services import (
     InvalidRefundTransition,
     RefundRefused,
+    refund_confirm,
     refund_execute,
     refund_for_return,
 )
+from refunds.store_credit import StoreCreditRefused, store_credit_redeem
 from refunds.support import support_search
 from returns.api import VIEW_RETURNS, ReturnOut, return_by_number
 from returns.api_base import Detail
@@ -171,6 +173,68 @@ class RetryView(APIView):
         except InvalidRefundTransition as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
         return Response(RefundOut(refunds_for_api().get(pk=pk)).data)
+
+
+class ConfirmIn(serializers.Serializer[Any]):
+    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=120,
+                                      help_text="The bank's reference of the transfer.")  # fmt: skip
+
+
+class ConfirmView(APIView):
+    """A manual payout (a bank transfer for an invoice order) was made: the refund succeeded."""
+
+    write_perms = CHANGE_REFUNDS
+
+    @extend_schema(request=ConfirmIn, responses={200: RefundOut, 400: Detail, 404: Detail, 409: Detail})
+    def post(self, request: Request, pk: int) -> Response:
+        refund = get_object_or_404(Refund, pk=pk)
+        body = ConfirmIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            refund_confirm(refund=refund, by=cast(User, request.user), reference=body.validated_data["reference"])
+        except InvalidRefundTransition as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
+        return Response(RefundOut(refunds_for_api().get(pk=pk)).data)
+
+
+class StoreCreditDetailOut(StoreCreditOut):
+    redeemed_order = serializers.CharField()
+    usable = serializers.SerializerMethodField()
+
+    def get_usable(self, obj: StoreCredit) -> bool:
+        return obj.redeemed_at is None and obj.expires_on >= timezone.localdate()
+
+
+class StoreCreditView(APIView):
+    """Look a code up at the shop's checkout: its value, expiry, and whether it can still be used."""
+
+    read_perms = ("refunds.view_storecredit",)
+
+    @extend_schema(responses={200: StoreCreditDetailOut, 404: Detail})
+    def get(self, request: Request, code: str) -> Response:
+        credit = get_object_or_404(StoreCredit, code=code.strip().upper())
+        return Response(StoreCreditDetailOut(credit).data)
+
+
+class RedeemIn(serializers.Serializer[Any]):
+    order = serializers.CharField(max_length=40, help_text="The shop's order the code is spent on.")
+
+
+class RedeemView(APIView):
+    """Spend a code on an order, once; 409 when it was used or has expired."""
+
+    write_perms = ("refunds.change_storecredit",)
+
+    @extend_schema(request=RedeemIn, responses={200: StoreCreditDetailOut, 400: Detail, 404: Detail, 409: Detail})
+    def post(self, request: Request, code: str) -> Response:
+        get_object_or_404(StoreCredit, code=code.strip().upper())
+        body = RedeemIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            credit = store_credit_redeem(code=code, order_number=body.validated_data["order"])
+        except StoreCreditRefused as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
+        return Response(StoreCreditDetailOut(credit).data)
 
 
 class RefundSummary(serializers.Serializer[Any]):

@@ -20,6 +20,9 @@ v1 = [
     path("refunds/", refunds_api.RefundsView.as_view(), name="refunds"),
     path("refunds/<int:pk>/", refunds_api.RefundDetailView.as_view(), name="refund"),
     path("refunds/<int:pk>/retry/", refunds_api.RetryView.as_view(), name="refund-retry"),
+    path("refunds/<int:pk>/confirm/", refunds_api.ConfirmView.as_view(), name="refund-confirm"),
+    path("store-credits/<str:code>/", refunds_api.StoreCreditView.as_view(), name="store-credit"),
+    path("store-credits/<str:code>/redeem/", refunds_api.RedeemView.as_view(), name="store-credit-redeem"),
     path("lookup/", refunds_api.LookupView.as_view(), name="lookup"),
     path("insight/product-flags/", returns_api.ProductFlagsView.as_view(), name="product-flags"),
 ]

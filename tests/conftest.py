@@ -136,4 +136,5 @@ def migration_data(transactional_db: None) -> None:
     importlib.import_module("returns.migrations.0007_shop_role").shop_role(apps, None)
     importlib.import_module("refunds.migrations.0002_roles").roles(apps, None)
     importlib.import_module("refunds.migrations.0004_shop_reads_refunds").shop_reads(apps, None)
+    importlib.import_module("refunds.migrations.0005_shop_redeems_store_credit").shop_redeems(apps, None)
     importlib.import_module("followup.migrations.0002_roles").roles(apps, None)

@@ -187,3 +187,46 @@ def test_the_integration_token_command_refuses_a_second_token_without_rotate() -
     with pytest.raises(CommandError, match="--rotate"):
         call_command("api_token", "helpdesk", role="support", stdout=io.StringIO())
     call_command("api_token", "helpdesk", role="support", rotate=True, stdout=io.StringIO())
+
+
+def test_the_shop_checks_and_spends_a_store_credit_code_once(api_as: Role) -> None:
+    from django.contrib.auth.models import User as Staff
+
+    from refunds.models import StoreCredit
+    from returns.services import ReceivedLine, return_receive
+
+    line = OrderLineFactory(quantity=1, unit_price=Decimal("300.00"))
+    return_request = return_create(
+        order=line.order, lines=[LineRequest(line.id, 1, "too_big")], resolution="store_credit", method="label"
+    )
+    staff = Staff.objects.create_user("lager", is_staff=True)
+    return_receive(return_request=return_request, lines=[ReceivedLine(return_request.lines.get().id, 1,
+                   "resellable", True)], by=staff)  # fmt: skip
+    code = StoreCredit.objects.get().code
+    shop = api_as("shop")
+    looked_up = shop.get(f"/api/v1/store-credits/{code.lower()}/").data
+    assert (looked_up["code"], looked_up["usable"]) == (code, True)
+    spent = shop.post(f"/api/v1/store-credits/{code}/redeem/", {"order": "W-9"}, format="json")
+    assert spent.status_code == 200 and spent.data["redeemed_order"] == "W-9"
+    again = shop.post(f"/api/v1/store-credits/{code}/redeem/", {"order": "W-10"}, format="json")
+    assert again.status_code == 409 and "already used on order W-9" in again.data["detail"]
+    assert shop.post("/api/v1/store-credits/SC-NOPE/redeem/", {"order": "W-1"}, format="json").status_code == 404
+    assert (
+        api_as("support").post(f"/api/v1/store-credits/{code}/redeem/", {"order": "x"}, format="json").status_code
+        == 403
+    )
+
+
+def test_a_bank_transfer_is_confirmed_through_the_api(api_as: Role) -> None:
+    return_request = a_return()
+    warehouse = api_as("warehouse")
+    line = return_request.lines.get()
+    warehouse.post(f"/api/v1/returns/{return_request.number}/receive/", {"lines": [
+        {"line": line.pk, "received_quantity": 1, "condition": "resellable", "accept": True}]}, format="json")  # fmt: skip
+    refund = Refund.objects.get()
+    assert warehouse.post(f"/api/v1/refunds/{refund.pk}/confirm/", {}, format="json").status_code == 409  # not sent
+    warehouse.post(f"/api/v1/refunds/{refund.pk}/retry/")
+    confirmed = warehouse.post(f"/api/v1/refunds/{refund.pk}/confirm/", {"reference": "BG 4711"}, format="json")
+    assert (confirmed.data["state"], confirmed.data["provider_reference"]) == ("succeeded", "BG 4711")
+    return_request.refresh_from_db()
+    assert return_request.state == "completed"
