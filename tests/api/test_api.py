@@ -221,8 +221,8 @@ def test_a_bank_transfer_is_confirmed_through_the_api(api_as: Role) -> None:
     return_request = a_return()
     warehouse = api_as("warehouse")
     line = return_request.lines.get()
-    warehouse.post(f"/api/v1/returns/{return_request.number}/receive/", {"lines": [
-        {"line": line.pk, "received_quantity": 1, "condition": "resellable", "accept": True}]}, format="json")  # fmt: skip
+    received = {"line": line.pk, "received_quantity": 1, "condition": "resellable", "accept": True}
+    warehouse.post(f"/api/v1/returns/{return_request.number}/receive/", {"lines": [received]}, format="json")
     refund = Refund.objects.get()
     assert warehouse.post(f"/api/v1/refunds/{refund.pk}/confirm/", {}, format="json").status_code == 409  # not sent
     warehouse.post(f"/api/v1/refunds/{refund.pk}/retry/")
