@@ -14,7 +14,8 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 
 from refunds.admin_goodwill import goodwill_view
-from refunds.models import COUNTED_STATES, Refund, RefundEvent, RefundLine, RefundState, StoreCredit
+from refunds.models import Refund, RefundEvent, RefundLine, RefundState, StoreCredit
+from refunds.selectors import refund_is_late, refunds_late
 from refunds.services import InvalidRefundTransition, RefundRefused, refund_confirm, refund_execute
 from returns.admin_actions import act_on_each
 
@@ -30,7 +31,7 @@ class OverdueFilter(admin.SimpleListFilter):
         today = timezone.localdate()
         open_refunds = queryset.exclude(state=RefundState.SUCCEEDED)
         if self.value() == "late":
-            return open_refunds.filter(due_on__lt=today)
+            return refunds_late(queryset)
         if self.value() == "soon":
             return open_refunds.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=3))
         return queryset
@@ -78,7 +79,7 @@ class RefundAdmin(admin.ModelAdmin):
 
     @admin.display(boolean=True, description="late")
     def late(self, refund: Refund) -> bool:
-        return refund.state in COUNTED_STATES - {RefundState.SUCCEEDED} and refund.due_on < timezone.localdate()
+        return refund_is_late(refund)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # refunds are proposed from a received return, or as goodwill on their own page

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from refunds.models import Refund, RefundState, StoreCredit
+from refunds.selectors import refund_is_late, refunds_late
 from refunds.services import (
     InvalidRefundTransition,
     RefundRefused,
@@ -69,7 +70,7 @@ class RefundOut(serializers.Serializer[Any]):
     store_credit = serializers.SerializerMethodField()
 
     def get_late(self, obj: Refund) -> bool:
-        return obj.state != RefundState.SUCCEEDED and obj.due_on < timezone.localdate()
+        return refund_is_late(obj)
 
     @extend_schema_field(StoreCreditOut(allow_null=True))
     def get_store_credit(self, obj: Refund) -> dict[str, Any] | None:
@@ -107,7 +108,7 @@ class RefundsView(generics.ListAPIView[Refund]):
         if "state" in wanted:
             queryset = queryset.filter(state=wanted["state"])
         if wanted.get("overdue") is not None:
-            late = queryset.exclude(state=RefundState.SUCCEEDED).filter(due_on__lt=timezone.localdate())
+            late = refunds_late(queryset)
             queryset = late if wanted["overdue"] else queryset.exclude(pk__in=late.values("pk"))
         if "order" in wanted:
             queryset = queryset.filter(order__number=wanted["order"])

@@ -11,6 +11,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.utils import timezone
 
 from refunds.models import Refund, RefundState
+from refunds.selectors import refunds_late
 from returns.insight import Period
 from returns.models import ReturnRequest
 
@@ -31,9 +32,7 @@ def money(period: Period) -> MoneyFigures:
         waited=Avg(waited), count=Count("id"), late=Count("id", filter=Q(paid_at__date__gt=F("due_on")))
     )
     average = figures["waited"]
-    open_late = Refund.objects.filter(
-        state__in=[RefundState.PENDING, RefundState.PROCESSING, RefundState.FAILED], due_on__lt=timezone.localdate()
-    ).count()
+    open_late = refunds_late().count()
     return MoneyFigures(
         paid=[(row["currency"], row["amount"], row["count"]) for row in per_currency],
         average_days=Decimal(average.total_seconds() / 86400).quantize(Decimal("0.1")) if average else None,

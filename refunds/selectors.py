@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from refunds.models import COUNTED_STATES, Refund
+from refunds.models import COUNTED_STATES, Refund, RefundState
 from returns.models import Order
 from returns.money import ZERO, round_money
 
@@ -30,3 +31,14 @@ def order_refunded(order: Order) -> Decimal:
 
 def order_refundable(order: Order) -> Decimal:
     return order_paid(order) - order_refunded(order)
+
+
+def refunds_late(refunds: QuerySet[Refund] | None = None) -> QuerySet[Refund]:
+    """Refunds still owed (not paid, failed ones included) whose due day has passed: the one rule
+    behind every "late" flag, filter and count."""
+    owed = (refunds if refunds is not None else Refund.objects.all()).exclude(state=RefundState.SUCCEEDED)
+    return owed.filter(due_on__lt=timezone.localdate())
+
+
+def refund_is_late(refund: Refund) -> bool:
+    return refund.state != RefundState.SUCCEEDED and refund.due_on < timezone.localdate()
