@@ -38,15 +38,19 @@ def _to_customer(return_request: ReturnRequest) -> dict[str, Any]:
     }
 
 
+def _refund_data(refund: Refund) -> dict[str, Any]:
+    return dict(RefundOut(refunds_for_api().get(pk=refund.pk)).data)
+
+
 def on_return_created(sender: object, return_request: ReturnRequest, **kwargs: Any) -> None:
     outbox_add(key=f"confirmation:{return_request.number}", kind=Kind.CONFIRMATION, **_to_customer(return_request))
-    webhooks_publish("return.created", return_request.number, _return_data(return_request))
+    webhooks_publish("return.created", return_request.number, lambda: _return_data(return_request))
 
 
 def on_return_state_changed(sender: object, return_request: ReturnRequest, to_state: str, **kwargs: Any) -> None:
     number = return_request.number
     if event := RETURN_EVENTS.get(ReturnState(to_state)):
-        webhooks_publish(event, f"{number}:{to_state}", _return_data(return_request))
+        webhooks_publish(event, f"{number}:{to_state}", lambda: _return_data(return_request))
     if to_state == ReturnState.INSPECTED:
         outbox_add(key=f"receipt:{number}", kind=Kind.RECEIPT, **_to_customer(return_request))
     elif to_state == ReturnState.COMPLETED:
@@ -58,8 +62,7 @@ def on_return_state_changed(sender: object, return_request: ReturnRequest, to_st
 
 def on_refund_state_changed(sender: object, refund: Refund, to_state: str, **kwargs: Any) -> None:
     if event := REFUND_EVENTS.get(RefundState(to_state)):
-        data = dict(RefundOut(refunds_for_api().get(pk=refund.pk)).data)
-        webhooks_publish(event, f"{refund.pk}:{to_state}:{refund.attempts}", data)
+        webhooks_publish(event, f"{refund.pk}:{to_state}:{refund.attempts}", lambda: _refund_data(refund))
     if to_state != RefundState.SUCCEEDED:
         return
     order = refund.order

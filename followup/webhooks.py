@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -55,10 +56,12 @@ def verify_signature(secret: str, header: str, body: bytes, *, now: float | None
     return hmac.compare_digest(sign(secret, body, timestamp), f"t={timestamp},v1={parts.get('v1', '')}")
 
 
-def webhooks_publish(event: str, key: str, data: dict[str, Any]) -> int:
+def webhooks_publish(event: str, key: str, data: Callable[[], dict[str, Any]]) -> int:
     """One outbox row per active subscriber to `event`; `key` names the occurrence (e.g. the return's
-    number and state), so the same event published twice is delivered once."""
+    number and state), so the same event published twice is delivered once. `data` is only built
+    when someone subscribes: most shops have no subscriber for most events."""
     subscribers = [sub for sub in WebhookSubscriber.objects.filter(active=True) if event in sub.events]
+    body = data() if subscribers else {}
     for subscriber in subscribers:
         delivery = f"webhook:{subscriber.pk}:{event}:{key}"
         outbox_add(
@@ -66,7 +69,7 @@ def webhooks_publish(event: str, key: str, data: dict[str, Any]) -> int:
             kind=Kind.WEBHOOK,
             to=subscriber.url,
             subscriber=subscriber,
-            payload={"id": delivery, "event": event, "created_at": timezone.now().isoformat(), "data": data},
+            payload={"id": delivery, "event": event, "created_at": timezone.now().isoformat(), "data": body},
         )
     return len(subscribers)
 

@@ -17,7 +17,6 @@ query on the (state, state_changed_at) index however long the shop has run.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -27,9 +26,9 @@ from django.utils import timezone
 from followup.models import FollowupSettings, Kind, MarketingObjection, OfferCode
 from followup.outbox import outbox_add
 from returns.models import OPEN_STATES, Order, ReturnRequest, ReturnState
+from returns.numbers import random_code
 
 LOOKBACK_DAYS = 30
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 def winback_candidates(*, now: dt.datetime | None = None) -> list[tuple[int, int]]:
@@ -69,7 +68,7 @@ def winback_candidates(*, now: dt.datetime | None = None) -> list[tuple[int, int
 
 
 def new_offer_code() -> str:
-    return "WB-" + "".join(secrets.choice(ALPHABET) for _ in range(8))
+    return random_code("WB-", 2)
 
 
 def winback_offer(*, return_id: int, customer_id: int, now: dt.datetime | None = None) -> OfferCode | None:

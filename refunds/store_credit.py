@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -13,9 +12,7 @@ from django.utils.translation import gettext as _
 from refunds.models import Refund, RefundLineKind, StoreCredit
 from returns.models import ReturnPolicy
 from returns.money import ZERO, round_money
-
-# No 0/O, 1/I/L: people type these codes at a checkout.
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+from returns.numbers import random_code
 
 
 class StoreCreditRefused(Exception):
@@ -23,8 +20,7 @@ class StoreCreditRefused(Exception):
 
 
 def new_code() -> str:
-    groups = ("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(3))
-    return "SC-" + "-".join(groups)
+    return random_code("SC-", 3)
 
 
 def store_credit_bonus(refund: Refund) -> Decimal:

@@ -43,3 +43,10 @@ def normalize_return_number(text: str) -> str | None:
     if _weighted_sum(compact) % len(ALPHABET):
         return None
     return f"{PREFIX}{compact}"
+
+
+def random_code(prefix: str, groups: int, group_length: int = 4) -> str:
+    """A code people type at a checkout (store credit, offers): the same unmistakable characters,
+    e.g. random_code("SC-", 3) -> "SC-7K3P-9QXA-M2TD"."""
+    chunks = ("".join(secrets.choice(ALPHABET) for _ in range(group_length)) for _ in range(groups))
+    return prefix + "-".join(chunks)
