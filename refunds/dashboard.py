@@ -27,6 +27,16 @@ class PeriodForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    @classmethod
+    def for_request(cls, request: HttpRequest, default_days: int) -> tuple[PeriodForm, Period]:
+        """The chosen period, and the form showing it (the default days filled in when none was chosen)."""
+        form = cls(request.GET or None)
+        period = form.period(default_days)
+        if not form.is_bound:
+            last_day = (period.end - dt.timedelta(days=1)).date()
+            form = cls(initial={"start": period.start.date(), "end": last_day})
+        return form, period
+
     def period(self, default_days: int) -> Period:
         """The chosen days, whole local days; by default the last `default_days`."""
         today = timezone.localdate()
@@ -52,8 +62,7 @@ def _percent(value: Decimal | None) -> str:
 
 @permission_required("refunds.view_refund", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET or None)
-    period = form.period(default_days=90)
+    form, period = PeriodForm.for_request(request, default_days=90)
     panel = request.GET.get("csv")
     if panel:
         return _panel_csv(panel, period)
@@ -69,7 +78,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "title": "Returns insight",
         "form": form,
         "period": period,
-        "period_end": (period.end - dt.timedelta(days=1)).date(),
         "money": money_figures,
         "satisfaction": money_insight.satisfaction(period),
         "flags": flags,
@@ -132,8 +140,7 @@ def _panel_csv(panel: str, period: Period) -> HttpResponse:
 @permission_required("refunds.view_refund", raise_exception=True)
 def bookkeeping_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """On screen: the totals per currency and VAT rate and the first refunds; the CSV has them all."""
-    form = PeriodForm(request.GET or None)
-    period = form.period(default_days=31)
+    form, period = PeriodForm.for_request(request, default_days=31)
     if request.GET.get("format") == "csv":
         response = StreamingHttpResponse(bookkeeping.report_csv(period), content_type="text/csv; charset=utf-8")
         first, last = period.start.date(), (period.end - dt.timedelta(days=1)).date()
