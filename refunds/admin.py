@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import partial
 from typing import cast
 
@@ -17,6 +16,7 @@ from refunds.admin_goodwill import goodwill_view
 from refunds.models import Refund, RefundEvent, RefundLine, RefundState, StoreCredit
 from refunds.selectors import refund_is_late, refunds_late
 from refunds.services import InvalidRefundTransition, RefundRefused, refund_confirm, refund_execute
+from returns import deadlines
 from returns.admin_actions import act_on_each
 
 
@@ -25,7 +25,7 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "due"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("late", "Late"), ("soon", "Due within 3 days")]
+        return [("late", "Late"), ("soon", f"Due within {deadlines.DUE_SOON_DAYS} days")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Refund]) -> QuerySet[Refund]:
         today = timezone.localdate()
@@ -33,7 +33,7 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "late":
             return refunds_late(queryset)
         if self.value() == "soon":
-            return open_refunds.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=3))
+            return open_refunds.filter(due_on__gte=today, due_on__lte=deadlines.due_soon_until(today))
         return queryset
 
 

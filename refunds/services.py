@@ -21,8 +21,9 @@ from refunds import signals
 from refunds.models import TRANSITIONS, Refund, RefundEvent, RefundLine, RefundMethod, RefundState
 from refunds.providers import Outcome, PayoutRequest, PayoutResult, ProviderTimeout, get_provider
 from refunds.selectors import order_refundable
+from returns import deadlines
 from returns.l10n import format_money
-from returns.models import EU_WITHDRAWAL_DAYS, Order, Resolution, ReturnPolicy, ReturnRequest, ReturnState
+from returns.models import Order, Resolution, ReturnRequest, ReturnState
 from returns.money import ZERO, round_money
 from returns.pricing import vat_included
 from returns.services import return_transition
@@ -49,9 +50,7 @@ def _actor(by: User | None, actor: str) -> str:
 
 
 def refund_due_on(*, requested_at: dt.datetime) -> dt.date:
-    """The earlier of the shop's promise and the 14 days EU law allows, counted from the request."""
-    days = min(ReturnPolicy.current().refund_within_days, EU_WITHDRAWAL_DAYS)
-    return timezone.localdate(requested_at) + dt.timedelta(days=days)
+    return deadlines.refund_due_on(requested_at=requested_at)
 
 
 def refund_create(

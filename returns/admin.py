@@ -6,7 +6,6 @@ history is read-only.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import partial
 from typing import cast
 
@@ -18,7 +17,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from returns import access, models
+from returns import access, deadlines, models
 from returns.admin_actions import act_on_each, ask_first
 from returns.admin_receiving import receive_view, scan_view
 from returns.admin_staff_return import staff_return_view
@@ -262,7 +261,7 @@ class RefundDueFilter(admin.SimpleListFilter):
     parameter_name = "refund_due"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("late", "Overdue"), ("soon", "Due within 3 days")]
+        return [("late", "Overdue"), ("soon", f"Due within {deadlines.DUE_SOON_DAYS} days")]
 
     def queryset(
         self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest]
@@ -272,7 +271,7 @@ class RefundDueFilter(admin.SimpleListFilter):
         if self.value() == "late":
             return open_returns.filter(refund_due_on__lt=today)
         if self.value() == "soon":
-            return open_returns.filter(refund_due_on__gte=today, refund_due_on__lte=today + dt.timedelta(days=3))
+            return open_returns.filter(refund_due_on__gte=today, refund_due_on__lte=deadlines.due_soon_until(today))
         return queryset
 
 

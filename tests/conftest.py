@@ -7,15 +7,19 @@ the service they are skipped with the reason; with REQUIRE_SERVICES=1 (set by
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import hypothesis
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -36,6 +40,24 @@ def _required_services(request: pytest.FixtureRequest) -> None:
         _missing("PostgreSQL (DATABASE_URL=postgres://...)")
     if request.node.get_closest_marker("redis") and not settings.REDIS_URL:
         _missing("Redis (REDIS_URL=redis://...)")
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller | None]:
+    """Every test runs at noon of today in the shop's time zone, with the clock standing still.
+
+    A test never crosses midnight (a date computed twice is the same date) and two
+    signed links made in one test are the same link, however busy the machine is.
+    A test moves time on purpose with `clock.shift(...)` or `clock.move_to(...)`.
+    `time.monotonic()` is left alone, so waiting for a condition still works;
+    tests that run other processes (a Celery worker) mark themselves `real_clock`.
+    """
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    noon = dt.datetime.combine(timezone.localdate(), dt.time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    with time_machine.travel(noon, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from returns import deadlines
 from returns.documents.label import LabelData, render_label
 from returns.documents.packing import PackingData, PackingItem, render_packing_instructions
 from returns.l10n import format_day
@@ -18,9 +19,7 @@ LABELLED_METHODS = (ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF)
 
 
 def send_by(return_request: ReturnRequest) -> dt.date:
-    return timezone.localdate(return_request.state_changed_at) + dt.timedelta(
-        days=ReturnPolicy.current().send_within_days
-    )
+    return deadlines.send_by(approved_at=return_request.state_changed_at)
 
 
 def label_data(return_request: ReturnRequest) -> LabelData:

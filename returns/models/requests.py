@@ -56,6 +56,11 @@ class ReturnRequest(models.Model):
         max_length=64, unique=True, null=True, blank=True, editable=False, help_text="One return per confirmed form."
     )
     pickup_date = models.DateField(null=True, blank=True)
+    # The carrier's booking of a home pickup: its reference and time window once booked, or the
+    # carrier's own words (for staff) when it could not be booked. Both empty: not booked yet.
+    pickup_reference = models.CharField(max_length=60, blank=True)
+    pickup_window = models.CharField(max_length=40, blank=True, help_text="When the carrier comes, e.g. 08:00–18:00.")
+    pickup_problem = models.TextField(blank=True, help_text="Why the carrier could not book the pickup.")
     carrier = models.CharField(max_length=60, blank=True)
     tracking_number = models.CharField(max_length=40, blank=True, db_index=True)
     qr_payload = models.CharField(max_length=200, blank=True)

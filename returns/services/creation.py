@@ -13,10 +13,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from returns import signals
+from returns import deadlines, signals
 from returns.carriers import ShipmentRequest, get_carrier
 from returns.models import (
-    EU_WITHDRAWAL_DAYS,
     Order,
     OrderLine,
     Resolution,
@@ -109,8 +108,7 @@ def return_create(
             by=by,
             override_reason=override_reason,
             quote=priced,
-            refund_due_on=timezone.localdate(now)
-            + dt.timedelta(days=min(policy.refund_within_days, EU_WITHDRAWAL_DAYS)),
+            refund_due_on=deadlines.refund_due_on(requested_at=now, policy=policy),
             now=now,
         )
         amounts = {quote_line.line_id: quote_line.amount for quote_line in priced.lines}

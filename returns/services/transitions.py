@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from returns import signals
-from returns.models import TRANSITIONS, VOID_STATES, ReturnEvent, ReturnPolicy, ReturnRequest, ReturnState
+from returns import deadlines, signals
+from returns.models import TRANSITIONS, VOID_STATES, ReturnEvent, ReturnRequest, ReturnState
 from returns.services.errors import ReturnRefused
 from returns.services.stock import exchange_release
 
@@ -84,9 +84,9 @@ def return_reject(*, return_request: ReturnRequest, by: User, reason: str) -> Re
 
 
 def returns_expire_unsent(*, now: dt.datetime | None = None) -> int:
-    """Expire approved returns that were not sent within the policy's days. Safe to run twice."""
+    """Expire approved returns whose whole send-by day has passed (see returns.deadlines). Safe to run twice."""
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=ReturnPolicy.current().send_within_days)
+    cutoff = deadlines.approved_before_expiry_cutoff(now=now)
     overdue = ReturnRequest.objects.filter(state=ReturnState.APPROVED, state_changed_at__lt=cutoff)
     expired = 0
     for return_request in overdue.only("pk", "number", "state"):

@@ -32,6 +32,7 @@ from returns_portal.celery import app as celery_app
 from tests.factories import OrderLineFactory
 
 pytestmark = [
+    pytest.mark.real_clock,  # the worker is another process, on the real clock
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),

@@ -8,18 +8,23 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from returns.models import ReturnRequest, ReturnState
+from refunds.services import refund_due_on
+from returns.documents.for_return import packing_data, send_by
+from returns.models import ReturnPolicy, ReturnRequest, ReturnState
 from returns.services import LineRequest, return_create, return_transition, returns_expire_unsent
 from returns.tasks import expire_unsent_returns
 from tests.factories import OrderLineFactory
 
 ROOT = Path(__file__).resolve().parents[2]
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def approved_return(days_ago: int) -> ReturnRequest:
@@ -46,12 +51,39 @@ def test_only_returns_left_unsent_past_the_deadline_expire_and_running_twice_is_
     assert stale.history.last().actor == "system"
 
 
+@pytest.mark.django_db
+def test_a_return_expires_only_when_its_send_by_day_is_over_in_the_shops_time(clock: Any) -> None:
+    """The label says "send by <day>": the parcel may go any time that day, shop time."""
+    clock.move_to(dt.datetime(2026, 3, 2, 21, 30, tzinfo=STOCKHOLM))  # approved late on 2 March
+    late_evening = approved_return(days_ago=0)
+    days = ReturnPolicy.current().send_within_days
+    last_day = dt.date(2026, 3, 2) + dt.timedelta(days=days)
+
+    assert send_by(late_evening) == last_day
+    assert packing_data(late_evening).send_by == last_day
+    clock.move_to(dt.datetime.combine(last_day, dt.time(23, 59), tzinfo=STOCKHOLM))
+    assert returns_expire_unsent() == 0  # still the day printed on the label
+    clock.move_to(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 1), tzinfo=STOCKHOLM))
+    assert returns_expire_unsent() == 1
+
+
+@pytest.mark.django_db
+def test_the_refund_promise_is_counted_in_the_shops_days_and_never_beyond_eu_law(clock: Any) -> None:
+    clock.move_to(dt.datetime(2026, 3, 2, 23, 30, tzinfo=STOCKHOLM))  # 22:30 UTC: still 2 March in Stockholm
+    ReturnPolicy.objects.filter(pk=ReturnPolicy.current().pk).update(refund_within_days=30)
+    return_request = approved_return(days_ago=0)
+
+    assert return_request.refund_due_on == dt.date(2026, 3, 16)
+    assert refund_due_on(requested_at=return_request.created_at) == dt.date(2026, 3, 16)
+
+
 def database_url_of_the_test_database() -> str:
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+@pytest.mark.real_clock  # the worker is another process, on the real clock
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
