@@ -41,7 +41,7 @@ class RefundLineInline(admin.TabularInline):
     model = RefundLine
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("kind", "return_line", "amount", "vat_rate", "vat_amount")
+    fields = readonly_fields = ("kind", "return_line", "quantity", "amount", "vat_rate", "vat_amount")
 
     def has_add_permission(self, request: HttpRequest, obj: Refund | None = None) -> bool:
         return False

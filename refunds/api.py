@@ -22,7 +22,7 @@ from refunds.services import (
     RefundRefused,
     refund_confirm,
     refund_execute,
-    refund_for_return,
+    refund_for_return_keyed,
 )
 from refunds.store_credit import StoreCreditRefused, store_credit_redeem
 from refunds.support import support_search
@@ -125,6 +125,20 @@ class RefundDetailView(generics.RetrieveAPIView[Refund]):
         return refunds_for_api()
 
 
+class RefundConflict(serializers.Serializer[Any]):
+    """A refund refused because units or money are already paid back (or a state does not allow it)."""
+
+    detail = serializers.CharField()
+    refund = serializers.IntegerField(required=False, help_text="The refund that already pays it back.")
+
+
+def _conflict(refusal: RefundRefused) -> Response:
+    body: dict[str, Any] = {"detail": str(refusal)}
+    if refusal.refund is not None:
+        body["refund"] = refusal.refund.pk
+    return Response(body, status=status.HTTP_409_CONFLICT)
+
+
 IDEMPOTENCY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     OpenApiTypes.STR,
@@ -134,43 +148,47 @@ IDEMPOTENCY = OpenApiParameter(
 
 
 class RefundForReturnView(APIView):
-    """Create the refund of an inspected return: the accepted items less the fees, as proposed."""
+    """Create the refund of an inspected return: its accepted units not refunded yet, less the fees.
+    201 when made, 200 for a key already used for this return; 409 when the return is not inspected
+    or what it would pay back is already paid back (with that refund's id)."""
 
     write_perms = CHANGE_REFUNDS
 
     @extend_schema(
-        request=None, parameters=[IDEMPOTENCY], responses={200: RefundOut, 201: RefundOut, 400: Detail, 404: Detail}
+        request=None,
+        parameters=[IDEMPOTENCY],
+        responses={200: RefundOut, 201: RefundOut, 400: Detail, 404: Detail, 409: RefundConflict},
     )
     def post(self, request: Request, number: str) -> Response:
         return_request = return_by_number(number)
         key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
         if len(key) > 80:
             return Response({"detail": f"{IDEMPOTENCY_HEADER} may be at most 80 characters."}, status=400)
-        idempotency_key = f"api:{key}" if key else None
-        existed = Refund.objects.filter(idempotency_key=idempotency_key or f"return:{return_request.number}").exists()
         try:
-            refund = refund_for_return(
-                return_request=return_request, by=cast(User, request.user), idempotency_key=idempotency_key
+            refund, made = refund_for_return_keyed(
+                return_request=return_request,
+                by=cast(User, request.user),
+                idempotency_key=f"api:{key}" if key else None,
             )
         except RefundRefused as refusal:
-            return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
+            return _conflict(refusal)
         body = RefundOut(refunds_for_api().get(pk=refund.pk)).data
-        made = not existed
         return Response(body, status=status.HTTP_201_CREATED if made else status.HTTP_200_OK)
 
 
 class RetryView(APIView):
-    """Pay a pending refund, or try a failed or unanswered one again (the provider gets the same key)."""
+    """Pay a pending refund, or try a failed or unanswered one again (the provider gets the same key);
+    409 when a failed refund would now pay back what another refund already pays."""
 
     write_perms = CHANGE_REFUNDS
 
-    @extend_schema(request=None, responses={200: RefundOut, 400: Detail, 404: Detail, 409: Detail})
+    @extend_schema(request=None, responses={200: RefundOut, 404: Detail, 409: RefundConflict})
     def post(self, request: Request, pk: int) -> Response:
         refund = get_object_or_404(Refund, pk=pk)
         try:
             refund_execute(refund=refund, by=cast(User, request.user))
         except RefundRefused as refusal:
-            return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
+            return _conflict(refusal)
         except InvalidRefundTransition as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
         return Response(RefundOut(refunds_for_api().get(pk=pk)).data)

@@ -78,17 +78,29 @@ class RefundLineKind(models.TextChoices):
 
 
 class RefundLine(models.Model):
-    """One part of a refund: an item's value (VAT kept for bookkeeping), or a fee as a negative amount."""
+    """One part of a refund: returned units' value (VAT kept for bookkeeping), or a fee as a negative amount.
+
+    An item line names the return line and how many of its units it pays back, so that what
+    counted refunds cover can be summed per return line and per order line (`refunds.selectors`).
+    """
 
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=16, choices=RefundLineKind.choices)
     return_line = models.ForeignKey(ReturnLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(default=0, db_default=0, help_text="Units paid back; items only.")
     amount = money_field()
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     vat_amount = money_field(default=0)
 
     class Meta:
         ordering = ["refund", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind=RefundLineKind.ITEM, return_line__isnull=False, quantity__gte=1)
+                | (~models.Q(kind=RefundLineKind.ITEM) & models.Q(quantity=0)),
+                name="refundline_items_have_units",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.amount}"

@@ -1,48 +1,40 @@
-"""Actions on refunds. The money rule lives here: an order never gives back more than it was paid.
+"""Actions on refunds. The money rules (`refunds.caps`): a returned unit is paid back once, for no
+more than was paid for it, and an order never gives back more than it was paid.
 
-Every refund is created under a lock on its order's row, so two staff members
-(or an API retry racing a click) cannot both spend the same money. Providers
-are called outside any transaction, always with the refund's idempotency key.
+Every refund is created (and every failed one retried) under a lock on its order's
+row, after checking the caps, so two staff members (or API requests with different
+keys racing a click) cannot both spend the same units or money. Providers are called
+outside any transaction, always with the refund's idempotency key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from refunds import signals
-from refunds.models import TRANSITIONS, Refund, RefundEvent, RefundLine, RefundMethod, RefundState
+from refunds.caps import RefundLineIn, RefundRefused, refund_allowed, refund_within_caps
+from refunds.models import TRANSITIONS, Refund, RefundEvent, RefundLine, RefundLineKind, RefundMethod, RefundState
 from refunds.providers import Outcome, PayoutRequest, PayoutResult, ProviderTimeout, get_provider
-from refunds.selectors import order_refundable
+from refunds.selectors import items_room, return_refunded_by_kind
 from returns import deadlines
-from returns.l10n import format_money
-from returns.models import Order, Resolution, ReturnRequest, ReturnState
+from returns.models import Order, Resolution, ReturnLine, ReturnRequest, ReturnState
 from returns.money import ZERO, round_money
 from returns.pricing import vat_included
 from returns.services import return_transition
-
-
-class RefundRefused(Exception):
-    """The refund cannot be made as asked; the message says why, for staff."""
 
 
 class InvalidRefundTransition(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class RefundLineIn:
-    kind: str
-    amount: Decimal
-    vat_rate: Decimal = ZERO
-    return_line_id: int | None = None
+# Inspected returns are refunded; a completed one still answers a repeated idempotency key.
+REFUNDABLE_RETURN_STATES = frozenset({ReturnState.INSPECTED, ReturnState.COMPLETED})
 
 
 def _actor(by: User | None, actor: str) -> str:
@@ -65,34 +57,61 @@ def refund_create(
     now: dt.datetime | None = None,
 ) -> Refund:
     """A pending refund, or the one already made with this key; RefundRefused saves nothing."""
+    refund, _made = _create(
+        order=order,
+        lines=lines,
+        method=method,
+        idempotency_key=idempotency_key,
+        return_request=return_request,
+        reason=reason,
+        by=by,
+        now=now,
+    )
+    return refund
+
+
+def _create(
+    *,
+    order: Order,
+    lines: Sequence[RefundLineIn],
+    method: str,
+    idempotency_key: str,
+    return_request: ReturnRequest | None,
+    reason: str = "",
+    by: User | None,
+    now: dt.datetime | None = None,
+) -> tuple[Refund, bool]:
     now = now or timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         done = Refund.objects.filter(idempotency_key=idempotency_key).first()
         if done is not None:
-            if done.order_id != order.pk:
-                raise RefundRefused(_("This idempotency key was already used for another order."))
-            return done
+            return _same_request(done, order, return_request), False
         amount = round_money(sum((line.amount for line in lines), ZERO), order.currency)
-        _check(order, amount, return_request, reason)
-        refund = Refund.objects.create(
-            order=order,
-            return_request=return_request,
-            amount=amount,
-            currency=order.currency,
-            method=method,
-            provider=get_provider(method).name,
-            idempotency_key=idempotency_key,
-            reason=reason.strip(),
-            due_on=refund_due_on(requested_at=return_request.created_at if return_request else now),
-            created_at=now,
-            created_by=by,
-        )
+        refund_allowed(order=order, lines=lines, amount=amount, return_request=return_request, reason=reason)
+        try:
+            with transaction.atomic():
+                refund = Refund.objects.create(
+                    order=order,
+                    return_request=return_request,
+                    amount=amount,
+                    currency=order.currency,
+                    method=method,
+                    provider=get_provider(method).name,
+                    idempotency_key=idempotency_key,
+                    reason=reason.strip(),
+                    due_on=refund_due_on(requested_at=return_request.created_at if return_request else now),
+                    created_at=now,
+                    created_by=by,
+                )
+        except IntegrityError:  # the same key at the same moment for another order, whose lock we do not hold
+            raise RefundRefused(_("This idempotency key was already used for another order.")) from None
         RefundLine.objects.bulk_create(
             RefundLine(
                 refund=refund,
                 kind=line.kind,
                 return_line_id=line.return_line_id,
+                quantity=line.quantity,
                 amount=round_money(line.amount, order.currency),
                 vat_rate=line.vat_rate,
                 vat_amount=vat_included(line.amount, line.vat_rate, order.currency),
@@ -102,21 +121,15 @@ def refund_create(
         RefundEvent.objects.create(
             refund=refund, to_state=RefundState.PENDING, by=by, actor=_actor(by, "system"), at=now
         )
-    return refund
+    return refund, True
 
 
-def _check(order: Order, amount: Decimal, return_request: ReturnRequest | None, reason: str) -> None:
-    if amount <= 0:
-        raise RefundRefused(_("A refund must be more than zero."))
-    if return_request is None and not reason.strip():
-        raise RefundRefused(_("Say why: a refund without returned items needs a reason."))
-    if return_request is not None and return_request.order_id != order.pk:
-        raise RefundRefused(_("The return belongs to another order."))
-    left = order_refundable(order)
-    if amount > left:
-        raise RefundRefused(
-            _("Only %(left)s of this order can still be refunded.") % {"left": format_money(left, order.currency)}
-        )
+def _same_request(done: Refund, order: Order, return_request: ReturnRequest | None) -> Refund:
+    if done.order_id != order.pk:
+        raise RefundRefused(_("This idempotency key was already used for another order."))
+    if done.return_request_id != (return_request.pk if return_request is not None else None):
+        raise RefundRefused(_("This idempotency key was already used for another refund."), refund=done)
+    return done
 
 
 def refund_transition(
@@ -187,13 +200,19 @@ def refund_execute(*, refund: Refund, by: User | None = None) -> Refund:
 
 def _claim(refund: Refund, by: User | None) -> Refund:
     with transaction.atomic():
-        if refund.state == RefundState.FAILED:
-            Order.objects.select_for_update().get(pk=refund.order_id)  # a retry spends money again: re-check
-        locked = Refund.objects.select_for_update().select_related("order").get(pk=refund.pk)
+        # The order first, as when refunds are made: a failed refund tried again spends money again.
+        order = Order.objects.select_for_update().get(pk=refund.order_id)
+        locked = (
+            Refund.objects.select_for_update(of=("self",)).select_related("order", "return_request").get(pk=refund.pk)
+        )
         if locked.state == RefundState.SUCCEEDED:
             return locked
-        if locked.state == RefundState.FAILED and locked.amount > order_refundable(locked.order):
-            raise RefundRefused(_("This refund would now exceed what the order can still give back."))
+        if locked.state == RefundState.FAILED:
+            lines = [
+                RefundLineIn(line.kind, line.amount, line.vat_rate, line.return_line_id, line.quantity)
+                for line in locked.lines.all()
+            ]
+            refund_within_caps(order=order, lines=lines, amount=locked.amount, return_request=locked.return_request)
         if locked.state != RefundState.PROCESSING:
             refund_transition(refund=locked, to=RefundState.PROCESSING, by=by)
         locked.attempts += 1
@@ -231,25 +250,33 @@ def refund_confirm(*, refund: Refund, by: User, reference: str = "") -> Refund:
 
 
 def refund_proposal(*, return_request: ReturnRequest) -> list[RefundLineIn]:
-    """What an inspected return gives back: accepted units at what was paid for them, the fees of
-    the customer's quote (never more than the items), and shipping when the quote included it."""
-    currency = return_request.order.currency
-    lines = []
-    for line in return_request.lines.all():
-        if line.outcome != "accepted" or not line.received_quantity:
-            continue
-        amount = round_money(line.amount * line.received_quantity / line.quantity, currency)
-        lines.append(RefundLineIn("item", amount, line.order_line.vat_rate, line.pk))
+    """What an inspected return still gives back: its accepted units that no counted refund covers
+    yet, at what was paid for them (`refunds.selectors.items_room`); the fees of the customer's quote
+    not yet taken (never more than the items); and the quote's shipping, not yet given back, when every
+    unit came back accepted. Exact under the order's lock, where `refund_for_return` calls it."""
+    order = return_request.order
+    return_lines = list(ReturnLine.objects.filter(return_request=return_request).select_related("order_line"))
+    room = items_room(order, return_lines)
+    lines = [
+        RefundLineIn(RefundLineKind.ITEM, room[line.pk].price, line.order_line.vat_rate, line.pk, room[line.pk].units)
+        for line in return_lines
+        if room[line.pk].units
+    ]
+    given = return_refunded_by_kind(return_request)
     items = sum((line.amount for line in lines), ZERO)
-    for kind, fee in (("return_fee", return_request.return_fee), ("restocking_fee", return_request.restocking_fee)):
-        taken = min(fee, items)
+    for kind, fee in (
+        (RefundLineKind.RETURN_FEE, return_request.return_fee),
+        (RefundLineKind.RESTOCKING_FEE, return_request.restocking_fee),
+    ):
+        taken = min(fee + given.get(kind, ZERO), items)
         if taken > 0:
             lines.append(RefundLineIn(kind, -taken))
             items -= taken
-    if return_request.shipping_refund and all(
-        line.outcome == "accepted" and line.received_quantity == line.quantity for line in return_request.lines.all()
+    shipping = return_request.shipping_refund - given.get(RefundLineKind.SHIPPING, ZERO)
+    if shipping > 0 and all(
+        line.outcome == "accepted" and line.received_quantity == line.quantity for line in return_lines
     ):
-        lines.append(RefundLineIn("shipping", return_request.shipping_refund))
+        lines.append(RefundLineIn(RefundLineKind.SHIPPING, shipping))
     return lines
 
 
@@ -258,15 +285,31 @@ def refund_for_return(
 ) -> Refund:
     """Propose and create the refund of an inspected return, once: by default its key is the
     return's number; an API client may bring its own key."""
-    method = _method_for(return_request)
-    return refund_create(
-        order=return_request.order,
-        lines=refund_proposal(return_request=return_request),
-        method=method,
-        idempotency_key=idempotency_key or f"return:{return_request.number}",
-        return_request=return_request,
-        by=by,
-    )
+    refund, _made = refund_for_return_keyed(return_request=return_request, by=by, idempotency_key=idempotency_key)
+    return refund
+
+
+def refund_for_return_keyed(
+    *, return_request: ReturnRequest, by: User | None = None, idempotency_key: str | None = None
+) -> tuple[Refund, bool]:
+    """The refund of an inspected return for this key, and whether this call made it (False: the
+    key's refund already existed). What it pays is proposed under the order's lock, so a request
+    with another key finds the units already covered and is refused with the refund that covers them."""
+    if return_request.state not in REFUNDABLE_RETURN_STATES:
+        raise RefundRefused(
+            _("Return %(number)s is %(state)s: it is refunded once it has been inspected.")
+            % {"number": return_request.number, "state": ReturnState(return_request.state).label.lower()}
+        )
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=return_request.order_id)
+        return _create(
+            order=order,
+            lines=refund_proposal(return_request=return_request),
+            method=_method_for(return_request),
+            idempotency_key=idempotency_key or f"return:{return_request.number}",
+            return_request=return_request,
+            by=by,
+        )
 
 
 def _method_for(return_request: ReturnRequest) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from returns.models import Condition, Outcome, Resolution, ReturnLine, ReturnRequest, ReturnState, Variant
-from returns.services.errors import ReturnRefused
+from returns.services.errors import ReturnRefused, ReturnStateConflict
 from returns.services.exchange import exchange_fulfil
 from returns.services.transitions import return_transition
 
@@ -48,7 +48,7 @@ def return_receive(
     with transaction.atomic():
         locked = ReturnRequest.objects.select_for_update().get(pk=return_request.pk)
         if locked.state not in RECEIVABLE:
-            raise ReturnRefused({None: [_("This return cannot be received now: it is %(state)s.") % {
+            raise ReturnStateConflict({None: [_("This return cannot be received now: it is %(state)s.") % {
                 "state": ReturnState(locked.state).label.lower()}]})  # fmt: skip
         return_lines = {line.pk: line for line in locked.lines.select_related("order_line")}
         _check(return_lines, lines)

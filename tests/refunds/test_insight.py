@@ -105,12 +105,12 @@ def test_the_bookkeeping_totals_reconcile_with_the_refunds_to_the_cent(staff: Us
     OrderLineFactory(order=sek, unit_price=Decimal("5000"), quantity=1)
     eur = OrderFactory(currency="EUR")
     OrderLineFactory(order=eur, unit_price=Decimal("5000"), quantity=1)
-    paid_refund(sek, [RefundLineIn("item", Decimal("499.00"), Decimal("25")),
-                      RefundLineIn("item", Decimal("89.90"), Decimal("12")),
+    paid_refund(sek, [RefundLineIn("goodwill", Decimal("499.00"), Decimal("25")),
+                      RefundLineIn("goodwill", Decimal("89.90"), Decimal("12")),
                       RefundLineIn("return_fee", Decimal("-49.00"))], "a", staff)  # fmt: skip
-    paid_refund(sek, [RefundLineIn("item", Decimal("0.03"), Decimal("6"))], "b", staff)
-    paid_refund(eur, [RefundLineIn("item", Decimal("129.99"), Decimal("25.5")),
-                      RefundLineIn("item", Decimal("33.33"), Decimal("14"))], "c", staff)  # fmt: skip
+    paid_refund(sek, [RefundLineIn("goodwill", Decimal("0.03"), Decimal("6"))], "b", staff)
+    paid_refund(eur, [RefundLineIn("goodwill", Decimal("129.99"), Decimal("25.5")),
+                      RefundLineIn("goodwill", Decimal("33.33"), Decimal("14"))], "c", staff)  # fmt: skip
     rows = list(csv.reader(io.StringIO("".join(report_csv(Period(timezone.now() - DAY, timezone.now() + DAY))))))
     assert rows[0] == HEADER
     column = {name: index for index, name in enumerate(HEADER)}

@@ -174,7 +174,7 @@ def test_the_customers_status_page_follows_the_refund(client) -> None:
 
     refund = refund_create(
         order=order,
-        lines=[RefundLineIn("item", return_request.expected_refund, Decimal("25"))],
+        lines=[RefundLineIn("goodwill", return_request.expected_refund, Decimal("25"))],
         method="original_payment",
         idempotency_key="r1",
         return_request=return_request,
@@ -232,7 +232,7 @@ def test_the_timeline_ends_with_refunded_on_the_day_the_money_went_out(client) -
     assert last_step.search(client.get(url).content.decode()).group(1) == ""
     refund = refund_create(
         order=order,
-        lines=[RefundLineIn("item", Decimal("100"))],
+        lines=[RefundLineIn("goodwill", Decimal("100"))],
         method="original_payment",
         idempotency_key="t1",
         return_request=return_request,
