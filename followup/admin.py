@@ -33,7 +33,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "to", "language", "state", "attempts", "send_after", "sent_at", "last_error"]
+    list_display = [
+        "created_at",
+        "kind",
+        "to",
+        "language",
+        "state",
+        "attempts",
+        "claimed_at",
+        "send_after",
+        "sent_at",
+        "last_error",
+    ]
     list_filter = ["state", "kind", "subscriber", "created_at", "language"]
     search_fields = ["to", "key"]
     actions = ["resend"]

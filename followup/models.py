@@ -67,6 +67,8 @@ class FollowupSettings(models.Model):
 
 class Kind(models.TextChoices):
     CONFIRMATION = "confirmation", "Return confirmation"
+    APPROVED = "approved", "Return approved"
+    REJECTED = "rejected", "Return rejected"
     RECEIPT = "receipt", "Parcel received"
     REFUND_SENT = "refund_sent", "Refund sent"
     STORE_CREDIT = "store_credit", "Store credit issued"
@@ -81,6 +83,7 @@ MARKETING_KINDS = frozenset({Kind.WINBACK})
 
 class MessageState(models.TextChoices):
     PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"  # claimed by a worker, which records the answer next
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     WITHHELD = "withheld", "Not sent: the customer objected to marketing"
@@ -90,8 +93,10 @@ class OutboxMessage(models.Model):
     """One e-mail to send, written in the transaction of the event that causes it.
 
     `key` makes each message unique (e.g. "confirmation:R-ABC1234"), so an event
-    handled twice writes one row; the sender claims a row under a lock and
-    marks it sent in the same transaction, so a row is sent once.
+    handled twice writes one row. The sender claims a row (`sending`, one more
+    attempt, `claimed_at`) in a short transaction, sends with no transaction
+    open, and records the answer only if its claim still holds; a claim older
+    than the lease belongs to a worker that died, and is taken again.
     """
 
     key = models.CharField(max_length=120, unique=True)
@@ -109,6 +114,9 @@ class OutboxMessage(models.Model):
     state = models.CharField(max_length=8, choices=MessageState.choices, default=MessageState.PENDING)
     send_after = models.DateTimeField(default=timezone.now, help_text="Not sent before this moment.")
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="last attempt", help_text="When a worker last took it to send."
+    )
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -118,6 +126,8 @@ class OutboxMessage(models.Model):
         indexes = [
             # The sweep's question: what is due? Only pending rows are indexed.
             models.Index(fields=["send_after"], condition=models.Q(state="pending"), name="outbox_due"),
+            # ... and whose sender died: rows still sending after the lease. Few rows, a tiny index.
+            models.Index(fields=["claimed_at"], condition=models.Q(state="sending"), name="outbox_sending"),
         ]
 
     def __str__(self) -> str:

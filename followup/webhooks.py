@@ -1,8 +1,9 @@
 """Outbound webhooks: events about returns and refunds, POSTed to subscribers, signed.
 
 An event becomes one outbox row per subscriber in the transaction of the change,
-so deliveries have the e-mails' guarantees: sent after commit, claimed under a lock,
-retried with back-off, swept up after a lost task, failed visibly in the end.
+so deliveries have the e-mails' guarantees: sent after commit, claimed by one worker and
+POSTed with no transaction open and no lock held, retried with back-off, swept up after a
+lost task or a dead worker, failed visibly in the end.
 
 Each delivery carries:
 
@@ -31,7 +32,7 @@ from django.utils import timezone
 from followup.models import Kind, OutboxMessage, WebhookSubscriber
 from followup.outbox import outbox_add
 
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = 10  # per connect and per read; far below the outbox's lease (OUTBOX_LEASE_SECONDS)
 TOLERANCE_SECONDS = 300
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import transaction
+
 from refunds.selectors import order_refundable
-from refunds.services import refund_execute, refund_for_return, refund_proposal
+from refunds.services import RefundRefused, refund_for_return, refund_proposal
+from refunds.tasks import pay_refund
 from returns.models import Resolution, ReturnRequest, ReturnState
+
+log = logging.getLogger(__name__)
 
 
 def propose_refund_when_inspected(
@@ -14,15 +20,30 @@ def propose_refund_when_inspected(
 ) -> None:
     """An inspected return that asked for money gets its refund proposed (pending, not paid):
     staff see it at once and pay it when they are ready. Store credit costs the shop no cash
-    and cannot fail, so its code is issued at once."""
+    and cannot fail, so its code is issued at once, right after the inspection commits."""
     if to_state != ReturnState.INSPECTED or return_request.resolution not in MONEY_RESOLUTIONS:
         return
     total = sum((line.amount for line in refund_proposal(return_request=return_request)), start=0)
     if not 0 < total <= order_refundable(return_request.order):
         return
-    refund = refund_for_return(return_request=return_request, by=by)
+    try:
+        refund = refund_for_return(return_request=return_request, by=by)
+    except RefundRefused as refusal:
+        # The inspection stands; what it would pay back is already covered (another refund was made
+        # meanwhile). Staff see the return without a new refund and the reason in the log.
+        log.warning("No refund proposed for %s: %s", return_request.number, refusal)
+        return
     if return_request.resolution == Resolution.STORE_CREDIT:
-        refund_execute(refund=refund, by=by)
+        # Paid once the inspection commits, by a task: the provider is never called inside its transaction.
+        refund_id, by_id = refund.pk, by.pk if by is not None else None
+        transaction.on_commit(lambda: _queue_payout(refund_id, by_id))
+
+
+def _queue_payout(refund_id: int, by_id: int | None) -> None:
+    try:
+        pay_refund.delay(refund_id, by_id)
+    except Exception:  # the broker is down: the refund stays pending, in the refunds list, for staff to pay
+        log.warning("The payout of refund %s did not go through; it stays pending", refund_id, exc_info=True)
 
 
 MONEY_RESOLUTIONS = frozenset({Resolution.REFUND, Resolution.STORE_CREDIT})

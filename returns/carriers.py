@@ -1,9 +1,13 @@
-"""Carriers behind a small protocol: book a return parcel, get a tracking number and a QR payload.
+"""Carriers behind a small protocol: book a return parcel (a tracking number and a QR payload),
+or a home pickup (a reference and a time window).
 
 The carrier is chosen in settings by dotted path (``RETURN_CARRIER``, default
 `BuiltinCarrier`). A real carrier's adapter does its HTTP inside
-`create_shipment`, which callers run outside any database transaction, and
-must be idempotent per ``return_id`` like the built-in one.
+`create_shipment` and `book_pickup`, which callers run outside any database
+transaction, and must be idempotent per ``return_id`` like the built-in one: a
+booking whose answer was lost is asked for again, and must not book twice.
+`book_pickup` raises `PickupRefused` with the carrier's own words when it
+cannot come; any other exception means "try again later".
 
 The built-in carrier needs no outside service. It issues tracking numbers in
 the UPU S10 shape ``CR000012345SE``: service indicator, 8-digit serial, check
@@ -23,12 +27,14 @@ modules on paper, a faster scan.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 DEFAULT_CARRIER = "returns.carriers.BuiltinCarrier"
@@ -55,8 +61,35 @@ class Shipment:
     qr_payload: str
 
 
+@dataclass(frozen=True)
+class PickupRequest:
+    """A home pickup to book: where the parcel waits (the customer's address lines) and on which day."""
+
+    return_id: int
+    return_number: str
+    address: tuple[str, ...]
+    day: dt.date
+    parcels: int = 1
+
+
+@dataclass(frozen=True)
+class PickupBooking:
+    reference: str
+    window: str
+
+
+class PickupRefused(Exception):
+    """The carrier cannot come (a day it does not serve, an address it does not reach): its words, for staff."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class Carrier(Protocol):
     def create_shipment(self, request: ShipmentRequest) -> Shipment: ...
+
+    def book_pickup(self, request: PickupRequest) -> PickupBooking: ...
 
 
 def get_carrier() -> Carrier:
@@ -126,3 +159,15 @@ class BuiltinCarrier:
             tracking_number=tracking_number,
             qr_payload=qr_payload(request.return_number, tracking_number),
         )
+
+    def book_pickup(self, request: PickupRequest, *, today: dt.date | None = None) -> PickupBooking:
+        """Weekdays from tomorrow on, all day; the reference is the return's, so booking twice is one booking."""
+        today = today or timezone.localdate()
+        if request.day <= today:
+            raise PickupRefused(f"{self.name} books pickups from the next day on, not for {request.day.isoformat()}.")
+        if request.day.weekday() >= 5:
+            raise PickupRefused(f"{self.name} does not pick up on weekends; {request.day.isoformat()} is one.")
+        if not request.address:
+            raise PickupRefused(f"{self.name} needs an address to pick up from.")
+        window = settings.RETURN_PICKUP_WINDOW
+        return PickupBooking(reference=f"PU-{request.return_number}", window=window)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "returns",
     "refunds",
     "followup",
+    "returns_portal.demo",
 ]
 
 MIDDLEWARE = [
@@ -127,8 +128,15 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unsent-returns": {"task": "returns.expire_unsent_returns", "schedule": 3600.0},
     # Sends what a lost task or a broker restart left behind, and messages scheduled for later.
     "sweep-outbox": {"task": "followup.sweep_outbox", "schedule": env.number("OUTBOX_SWEEP_SECONDS", default=60)},
+    # Books the carrier for returns it did not answer for right after they were made.
+    "book-missing-carriers": {"task": "returns.book_missing_carriers", "schedule": 60.0},
+    # Issues store credit whose payout task a broker outage lost.
+    "pay-waiting-store-credit": {"task": "refunds.pay_waiting_store_credit", "schedule": 300.0},
     "select-winback": {"task": "followup.select_winback", "schedule": 6 * 3600.0},
 }
+# A worker that stopped while sending an outbox message holds it this long; then the sweep sends it
+# again. Well above the longest a send may take (20 s per SMTP step, 10 s per webhook step).
+OUTBOX_LEASE_SECONDS = env.number("OUTBOX_LEASE_SECONDS", default=300)
 
 # --- E-mail -------------------------------------------------------------------
 
@@ -248,6 +256,7 @@ SHOP_NAME = env.text("SHOP_NAME", default="Nordväst Outfitters")
 PORTAL_URL = env.url("PORTAL_URL", required=PRODUCTION, schemes=("http", "https"), default="http://127.0.0.1:8000")
 RETURN_CARRIER = env.text("RETURN_CARRIER", default="returns.carriers.BuiltinCarrier")
 RETURN_CARRIER_COUNTRY = env.text("RETURN_CARRIER_COUNTRY", default="SE")
+RETURN_PICKUP_WINDOW = env.text("RETURN_PICKUP_WINDOW", default="08:00–18:00")  # when the built-in carrier comes
 # How many proxies in front of the portal add to X-Forwarded-For (0: none). Look-up limits count per client.
 TRUSTED_PROXIES = env.number("TRUSTED_PROXIES", default=0)
 

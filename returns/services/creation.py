@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from returns import deadlines, signals
-from returns.carriers import ShipmentRequest, get_carrier
 from returns.models import (
     Order,
     OrderLine,
@@ -34,11 +33,11 @@ from returns.numbers import new_return_number
 from returns.policy import eligibility, ineligibility_text
 from returns.pricing import Charge, Quote, Selection
 from returns.selectors import order_facts, order_lines_with_returned, policy_rules, quote_return
+from returns.services.booking import return_book_carrier
 from returns.services.errors import ReturnRefused
 from returns.services.stock import exchange_reserve
 from returns.services.transitions import actor_name, return_transition
 
-SHIPPED_METHODS = {ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF}
 PICKUP_DAYS_AHEAD = 14
 
 
@@ -76,7 +75,8 @@ def return_create(
     beyond it with an `override_reason`, which is recorded, but never beyond
     what was bought and not yet returned. The same `submission_key` (one per
     confirmation form) always gives the same return: double clicks, the back
-    button and refreshes create nothing new.
+    button and refreshes create nothing new. Right after the commit, outside the
+    transaction, the carrier books the parcel or the pickup.
     """
     now = now or timezone.now()
     override_reason = override_reason.strip()
@@ -137,6 +137,9 @@ def return_create(
             note=note,
             at=now,
         )
+        # The carrier is remote: it is booked once this commits, and before the confirmation is queued
+        # (commit callbacks run in order), so the e-mail finds the label. If it fails, the sweep books later.
+        transaction.on_commit(lambda: return_book_carrier(return_request=return_request))
         signals.return_created.send(sender=ReturnRequest, return_request=return_request)
         if policy.auto_approve and not override_reason:
             return_transition(
@@ -145,31 +148,6 @@ def return_create(
                 note="Within policy: approved automatically.",
                 now=now,
             )
-    return_ensure_shipment(return_request=return_request)
-    return return_request
-
-
-def return_ensure_shipment(*, return_request: ReturnRequest) -> ReturnRequest:
-    """Book the carrier for a label or QR return, once. Runs outside any transaction: carriers are remote."""
-    if return_request.method not in SHIPPED_METHODS or return_request.tracking_number:
-        return return_request
-    order = return_request.order
-    customer = order.customer
-    city_line = " ".join(part for part in (customer.postcode, customer.city) if part)
-    shipment = get_carrier().create_shipment(
-        ShipmentRequest(
-            return_id=return_request.pk,
-            return_number=return_request.number,
-            sender=tuple(line for line in (customer.name, customer.street, city_line, customer.country) if line),
-            recipient=tuple(
-                line.strip() for line in ReturnPolicy.current().return_address.splitlines() if line.strip()
-            ),
-        )
-    )
-    return_request.carrier = shipment.carrier
-    return_request.tracking_number = shipment.tracking_number
-    return_request.qr_payload = shipment.qr_payload
-    return_request.save(update_fields=["carrier", "tracking_number", "qr_payload"])
     return return_request
 
 

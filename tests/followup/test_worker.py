@@ -2,7 +2,10 @@
 server on localhost that counts every message it receives.
 
 Each test starts its own redis-server on a free port, so it can restart it
-without touching a Redis that anything else uses.
+without touching a Redis that anything else uses. The worker claims a row
+(`sending`), talks to the mail server with no transaction open and no lock held,
+then records it sent; a row whose worker died is taken again after the lease,
+which these tests shorten to a few seconds.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from followup.models import MessageState, OutboxMessage
 from returns.services import LineRequest, return_create
@@ -39,6 +42,7 @@ pytestmark = [
     pytest.mark.usefixtures("migration_data"),
 ]
 ROOT = Path(__file__).resolve().parents[2]
+LEASE_SECONDS = 10
 
 
 def free_port() -> int:
@@ -61,7 +65,7 @@ class Sink:
 
     A pause before each recipient makes sending slow, and the sink knows which
     sessions are past it: from the end of the pause until the client quits (the
-    portal quits only after committing the message as sent). A worker killed while
+    portal quits only after recording the message as sent). A worker killed while
     no session is in that stretch cannot have a message accepted but unrecorded.
     """
 
@@ -96,6 +100,11 @@ class Sink:
     def count(self) -> int:
         with self.lock:
             return len(self.ids)
+
+    def sending(self) -> bool:
+        """A client is in the middle of a session, waiting for the server's reply."""
+        with self.lock:
+            return bool(self.pausing)
 
     def safe_to_kill(self, margin: float) -> bool:
         """No session past its pause, and every pause has at least `margin` seconds to go."""
@@ -180,6 +189,8 @@ class Worker:
             "REDIS_URL": redis.url,
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
             "OUTBOX_SWEEP_SECONDS": "1",
+            # A killed worker's claims are taken again after this; still far above one send (0.3 s here).
+            "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         }
         self.tmp = tmp
         self.process: subprocess.Popen[bytes] | None = None
@@ -262,9 +273,25 @@ def test_a_killed_worker_and_a_restarted_broker_lose_no_message_and_send_none_tw
     redis.stop()  # and the broker restarts again: the batch in progress is lost too
     redis.start()
     restarted = worker_for(port)
-    restarted.start()
+    restarted.start()  # the rows the killed worker was sending wait out their lease, then go again
     wait_for(lambda: sent() == total, 180, f"every message sent\n{restarted.log()}")
     time.sleep(2)  # three more sweeps: any late duplicate would arrive now
     counts = Counter(handler.ids)
     assert len(counts) == total
     assert [message_id for message_id, n in counts.items() if n > 1] == []
+
+
+def test_while_the_mail_server_answers_the_row_is_claimed_and_not_locked(
+    sink: tuple[Sink, int], worker_for: Callable[[int], Worker]
+) -> None:
+    handler, port = sink
+    handler.pause = 3.0  # a slow mail server
+    worker = worker_for(port)
+    worker.start()
+    a_return()
+    wait_for(lambda: handler.sending(), 60, f"the worker talking to the mail server\n{worker.log()}")
+    with transaction.atomic():  # another worker, or staff in the admin, gets the row at once
+        message = OutboxMessage.objects.select_for_update(nowait=True).get()
+    assert (message.state, message.attempts) == (MessageState.SENDING, 1)
+    wait_for(lambda: sent() == 1, 30, f"the message recorded as sent\n{worker.log()}")
+    assert handler.count() == 1

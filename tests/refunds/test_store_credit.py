@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,7 +48,8 @@ def receive(return_request: ReturnRequest, staff: User, socks_accepted: bool = T
         else ReceivedLine(socks.id, 2, "damaged", accept=False, reason="Worn")
     )
     lines = [ReceivedLine(jacket.id, 1, "resellable", accept=True), socks_line]
-    return_receive(return_request=return_request, lines=lines, by=staff)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the code is issued once the inspection commits
+        return_receive(return_request=return_request, lines=lines, by=staff)
 
 
 def test_store_credit_is_issued_at_inspection_with_the_bonus_and_completes_the_return(staff: User) -> None:

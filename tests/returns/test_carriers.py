@@ -1,7 +1,9 @@
-"""The carrier adapter: S10 tracking numbers, idempotent booking, the QR payload, the choice in settings."""
+"""The carrier adapter: S10 tracking numbers, idempotent booking, the QR payload, home pickups, the
+choice in settings."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -12,6 +14,9 @@ from pytest_django.fixtures import Settings
 
 from returns.carriers import (
     BuiltinCarrier,
+    PickupBooking,
+    PickupRefused,
+    PickupRequest,
     Shipment,
     ShipmentRequest,
     get_carrier,
@@ -33,6 +38,9 @@ QR_ALPHANUMERIC = re.compile(r"[0-9A-Z $%*+\-./:]+")
 class FakeCarrier:
     def create_shipment(self, request: ShipmentRequest) -> Shipment:
         return Shipment(carrier="Fake", tracking_number="FAKE1", qr_payload="FAKE1")
+
+    def book_pickup(self, request: PickupRequest) -> PickupBooking:
+        return PickupBooking(reference="FAKE-PU", window="09:00–12:00")
 
 
 @pytest.mark.parametrize(
@@ -145,3 +153,52 @@ def test_the_builtin_carrier_is_the_default(settings: Settings) -> None:
 def test_the_carrier_is_chosen_in_settings_by_dotted_path(settings: Settings) -> None:
     settings.RETURN_CARRIER = f"{__name__}.FakeCarrier"
     assert get_carrier().create_shipment(REQUEST).tracking_number == "FAKE1"
+
+
+# --- Home pickup ---------------------------------------------------------------------------------
+
+MONDAY = dt.date(2026, 12, 7)
+
+
+def pickup_on(day: dt.date, address: tuple[str, ...] = REQUEST.sender) -> PickupRequest:
+    return PickupRequest(return_id=1234, return_number="R-7K3P9QX", address=address, day=day)
+
+
+def test_a_pickup_on_a_weekday_is_booked_all_day_with_the_returns_reference() -> None:
+    booking = BuiltinCarrier().book_pickup(pickup_on(MONDAY), today=MONDAY - dt.timedelta(days=3))
+    assert booking == PickupBooking(reference="PU-R-7K3P9QX", window="08:00–18:00")
+
+
+def test_booking_a_pickup_twice_gives_the_same_booking() -> None:
+    carrier, today = BuiltinCarrier(), MONDAY - dt.timedelta(days=1)
+    assert carrier.book_pickup(pickup_on(MONDAY), today=today) == carrier.book_pickup(pickup_on(MONDAY), today=today)
+
+
+def test_the_pickup_window_comes_from_settings(settings: Settings) -> None:
+    settings.RETURN_PICKUP_WINDOW = "12:00–16:00"
+    assert BuiltinCarrier().book_pickup(pickup_on(MONDAY), today=MONDAY - dt.timedelta(days=1)).window == "12:00–16:00"
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [
+        (MONDAY + dt.timedelta(days=5), "weekends"),  # Saturday
+        (MONDAY + dt.timedelta(days=6), "weekends"),  # Sunday
+        (MONDAY, "from the next day on"),  # today
+        (MONDAY - dt.timedelta(days=3), "from the next day on"),  # a past day
+    ],
+)
+def test_a_day_the_carrier_cannot_serve_is_refused_in_its_own_words(day: dt.date, words: str) -> None:
+    with pytest.raises(PickupRefused, match=words) as refusal:
+        BuiltinCarrier().book_pickup(pickup_on(day), today=MONDAY)
+    assert day.isoformat() in refusal.value.message
+
+
+def test_a_pickup_needs_an_address() -> None:
+    with pytest.raises(PickupRefused, match="address"):
+        BuiltinCarrier().book_pickup(pickup_on(MONDAY, address=()), today=MONDAY - dt.timedelta(days=1))
+
+
+def test_a_carrier_from_settings_books_pickups_too(settings: Settings) -> None:
+    settings.RETURN_CARRIER = f"{__name__}.FakeCarrier"
+    assert get_carrier().book_pickup(pickup_on(MONDAY)).reference == "FAKE-PU"

@@ -10,16 +10,24 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from followup.tasks import select_winback, sweep_outbox
-from returns.tasks import expire_unsent_returns
+from refunds.tasks import pay_waiting_store_credit
+from returns.tasks import book_missing_carriers, expire_unsent_returns
 
 
 class Command(BaseCommand):
-    help = "Expire unsent returns, send due follow-up e-mails, and make win-back offers, once."
+    help = (
+        "Expire unsent returns, book missing carriers, issue waiting store credit, send due follow-up e-mails, "
+        "and make win-back offers, once."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         expired = expire_unsent_returns()
+        booked = book_missing_carriers()  # before the sweep, so confirmations waiting for a label go out
+        credited = pay_waiting_store_credit()
         offers = select_winback()
         queued = sweep_outbox()  # after the win-back selection, so its offers go out in this run
         self.stdout.write(
-            f"Expired {expired} unsent returns; {offers} win-back offers; {queued} e-mails sent or queued."
+            f"Expired {expired} unsent returns; {booked} carrier bookings tried; {credited} store credits issued; "
+            f"{offers} win-back offers; "
+            f"{queued} e-mails sent or queued."
         )
