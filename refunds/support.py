@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from returns.models import ReturnLine, ReturnRequest
-from returns.selectors import return_match
+from returns.models import ReturnRequest
+from returns.selectors import return_match, staff_return_lines
 
 RESULTS = 20
 
@@ -15,11 +15,12 @@ def support_search(query: str) -> QuerySet[ReturnRequest]:
     (see `returns.selectors.return_match` for what matches)."""
     if len(query.strip()) < 2:
         return ReturnRequest.objects.none()
-    lines = ReturnLine.objects.select_related("order_line__variant__product", "reason")
     return (
         ReturnRequest.objects.filter(return_match(query))
         .select_related("order__customer", "replacement_order")
         # refunds and the e-mails sent: the apps above, read through their reverse relations
-        .prefetch_related(Prefetch("lines", queryset=lines), "history", "refunds__store_credit", "outbox_messages")
+        .prefetch_related(
+            Prefetch("lines", queryset=staff_return_lines()), "history", "refunds__store_credit", "outbox_messages"
+        )
         .order_by("-created_at")[:RESULTS]
     )

@@ -6,6 +6,7 @@ history is read-only.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import cast
 
@@ -13,15 +14,19 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponseBase
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from returns import access, deadlines, models
 from returns.admin_actions import act_on_each, ask_first
+from returns.admin_photos import photo_view
 from returns.admin_receiving import receive_view, scan_view
 from returns.admin_staff_return import staff_return_view
-from returns.selectors import order_match, return_match
+from returns.pickup_text import WAITING_STATES, pickup_for_staff
+from returns.selectors import order_match, return_match, staff_return_lines
 from returns.services import (
     InvalidTransition,
     ReturnRefused,
@@ -214,13 +219,20 @@ class ReturnLineInline(admin.TabularInline):
     extra = 0
     # Read-only: what arrived is recorded on the receiving screen, which also restocks and refunds.
     fields = readonly_fields = (
-        "order_line", "quantity", "reason", "comment", "exchange_variant", "received_quantity", "condition",
-        "outcome", "outcome_reason",
+        "order_line", "quantity", "reason", "comment", "photos", "exchange_variant", "received_quantity",
+        "condition", "outcome", "outcome_reason",
     )  # fmt: skip
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: models.ReturnRequest | None = None) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.ReturnLine]:
+        return staff_return_lines()
+
+    @admin.display(description="customer's photos")
+    def photos(self, obj: models.ReturnLine) -> SafeString | str:
+        return render_to_string("admin/returns/photos.html", {"photos": obj.photos.all()}) if obj.pk else ""
 
 
 class ReturnEventInline(admin.TabularInline):
@@ -256,6 +268,50 @@ class ReasonFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(lines))
 
 
+class PickupDayFilter(admin.SimpleListFilter):
+    """Home pickups the carrier collects on a day (today, tomorrow, or any day typed), and those it refused."""
+
+    title = "pickup day"
+    parameter_name = "pickup"
+    template = "admin/returns/pickup_filter.html"
+
+    def __init__(
+        self, request: HttpRequest, params: dict[str, list[str]], model: type, model_admin: admin.ModelAdmin
+    ) -> None:
+        super().__init__(request, params, model, model_admin)
+        # The day form keeps the list's other filters and search (not its page, nor an error flag).
+        self.other_params = [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in (self.parameter_name, "p", "e")
+            for value in values
+        ]
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("today", "Today"), ("tomorrow", "Tomorrow"), ("problem", "Could not be booked")]
+
+    def typed_day(self) -> str:
+        """A day typed in the form, to show it again."""
+        value = self.value() or ""
+        return "" if value in dict(self.lookup_choices) else value
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest]
+    ) -> QuerySet[models.ReturnRequest]:
+        value = self.value()
+        if not value:
+            return queryset
+        pickups = queryset.filter(method=models.ReturnMethod.PICKUP).exclude(state__in=models.VOID_STATES)
+        if value == "problem":
+            return pickups.exclude(pickup_problem="").filter(state__in=WAITING_STATES)
+        today = timezone.localdate()
+        try:
+            day = {"today": today, "tomorrow": today + dt.timedelta(days=1)}.get(value) or dt.date.fromisoformat(value)
+        except ValueError:
+            return queryset.none()
+        return pickups.filter(pickup_date=day)
+
+
 class RefundDueFilter(admin.SimpleListFilter):
     title = "refund due"
     parameter_name = "refund_due"
@@ -278,14 +334,15 @@ class RefundDueFilter(admin.SimpleListFilter):
 @admin.register(models.ReturnRequest)
 class ReturnRequestAdmin(admin.ModelAdmin):
     list_display = [
-        "number", "order", "customer_email", "state", "resolution", "method", "tracking_number", "created_at",
-        "refund_due_on", "late",
+        "number", "order", "customer_email", "state", "resolution", "method", "pickup", "tracking_number",
+        "created_at", "refund_due_on", "late",
     ]  # fmt: skip
     list_filter = [
         "state",
         ReasonFilter,
         "resolution",
         "method",
+        PickupDayFilter,
         RefundDueFilter,
         "created_at",
     ]  # no date hierarchy: see orders
@@ -296,12 +353,13 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     # Read-only: every change goes through an action or a screen that applies the rules.
     readonly_fields = [
         "number", "order", "state", "state_changed_at", "created_at", "created_by", "resolution", "method",
-        "rejection_reason", "override_reason", "refund_due_on", "tracking_number",
+        "rejection_reason", "override_reason", "refund_due_on", "tracking_number", "pickup",
     ]  # fmt: skip
     fields = [
         ("number", "state", "state_changed_at"),
         ("order", "created_at", "created_by"),
         ("resolution", "method", "tracking_number"),
+        "pickup",
         ("refund_due_on", "rejection_reason"),
         "override_reason",
     ]
@@ -320,6 +378,14 @@ class ReturnRequestAdmin(admin.ModelAdmin):
         """Still open after the day the customer was promised their money."""
         due = obj.refund_due_on
         return obj.state in models.OPEN_STATES and due is not None and due < timezone.localdate()
+
+    @admin.display(description="pickup", ordering="pickup_date")
+    def pickup(self, obj: models.ReturnRequest) -> str:
+        """The carrier's booking (day, window, reference), or why there is none; '-' for other methods."""
+        text = pickup_for_staff(obj)
+        if obj.pickup_problem:
+            return format_html('<strong class="pickup-problem" style="color:#b54708">{}</strong>', text)
+        return text or "-"
 
     @admin.display(description="customer", ordering="order__customer__email")
     def customer_email(self, obj: models.ReturnRequest) -> str:
@@ -386,6 +452,12 @@ class ReturnRequestAdmin(admin.ModelAdmin):
                 "<int:pk>/receive/",
                 self.admin_site.admin_view(partial(receive_view, self)),
                 name="returns_returnrequest_receive",
+            ),
+            # The customer's photos: by id, behind the admin's login and the right to see returns.
+            path(
+                "photos/<int:pk>/",
+                self.admin_site.admin_view(photo_view, cacheable=True),
+                name="returns_returnrequest_photo",
             ),
         ]
         return own + super().get_urls()

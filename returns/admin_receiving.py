@@ -12,16 +12,18 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from returns.carriers import parse_qr_payload
 from returns.insight import customer_flags
 from returns.models import Condition, ReturnLine, ReturnRequest
 from returns.numbers import normalize_return_number
+from returns.selectors import staff_return_lines
 from returns.services import ReceivedLine, ReturnRefused, return_receive
 
 
 class ScanForm(forms.Form):
     code = forms.CharField(
-        label="Return number or tracking number",
-        max_length=60,
+        label="Return number, tracking number or QR code",
+        max_length=200,  # the label's QR code carries both numbers
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "class": "vTextField scan-input"}),
     )
 
@@ -39,7 +41,11 @@ class ReceiveLineForm(forms.Form):
 
 
 def find_parcel(code: str) -> ReturnRequest | None:
-    """By return number (typed or scanned, check character verified) or by carrier tracking number."""
+    """By return number (typed or scanned, check character verified), by carrier tracking number, or by
+    the label's QR code (`RETURN:<number>/TRACK:<tracking>`: the return number first, then the tracking)."""
+    if scanned := parse_qr_payload(code.strip().upper()):
+        return_number, tracking_number = scanned
+        return find_parcel(return_number) or find_parcel(tracking_number)
     number = normalize_return_number(code)
     found = ReturnRequest.objects.filter(number=number).first() if number else None
     return found or ReturnRequest.objects.filter(tracking_number=code.strip().upper()).first()
@@ -63,7 +69,7 @@ def receive_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -
     if not model_admin.has_change_permission(request):
         raise PermissionDenied
     return_request = get_object_or_404(ReturnRequest.objects.select_related("order__customer"), pk=pk)
-    lines = list(return_request.lines.select_related("order_line__variant__product", "reason"))
+    lines = list(staff_return_lines().filter(return_request=return_request))
     forms_by_line = [
         (line, ReceiveLineForm(request.POST or None, prefix=f"line-{line.pk}", initial=_initial(line)))
         for line in lines

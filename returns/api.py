@@ -19,9 +19,10 @@ from rest_framework.views import APIView
 from returns.access import status_token
 from returns.api_base import Detail, refused
 from returns.insight import Period, product_flags
-from returns.models import Condition, Order, ReturnLine, ReturnRequest, ReturnState
+from returns.models import Condition, Order, ReturnPhoto, ReturnRequest, ReturnState
 from returns.numbers import normalize_return_number
 from returns.order_intake import IntakeRefused, OrderIn, orders_import
+from returns.selectors import staff_return_lines
 from returns.services import (
     InvalidTransition,
     ReceivedLine,
@@ -30,6 +31,7 @@ from returns.services import (
     return_reject,
     return_transition,
 )
+from returns.services.errors import ReturnStateConflict
 
 VIEW_ORDERS = ("returns.view_order",)
 VIEW_RETURNS = ("returns.view_returnrequest",)
@@ -70,6 +72,21 @@ class OrderOut(serializers.Serializer[Any]):
         return [return_request.number for return_request in obj.returns.all()]
 
 
+class ReturnPhotoOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    content_type = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(
+        help_text="The photo for staff logged in to the portal's admin (`?size=thumb`: a small JPEG); "
+        "never a public address."
+    )
+
+    def get_url(self, obj: ReturnPhoto) -> str:
+        path = reverse("admin:returns_returnrequest_photo", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
 class ReturnLineOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     order_line = serializers.IntegerField(source="order_line_id")
@@ -84,6 +101,7 @@ class ReturnLineOut(serializers.Serializer[Any]):
     condition = serializers.CharField()
     outcome = serializers.CharField()
     outcome_reason = serializers.CharField()
+    photos = ReturnPhotoOut(many=True, help_text="The customer's photos of the defect.")
 
 
 class EventOut(serializers.Serializer[Any]):
@@ -106,6 +124,12 @@ class ReturnOut(serializers.Serializer[Any]):
     state_changed_at = serializers.DateTimeField()
     carrier = serializers.CharField()
     tracking_number = serializers.CharField()
+    pickup_date = serializers.DateField(allow_null=True, help_text="Home pickup: the day the customer chose.")
+    pickup_window = serializers.CharField(help_text="Home pickup: when the carrier comes, once booked.")
+    pickup_reference = serializers.CharField(help_text="Home pickup: the carrier's booking reference.")
+    pickup_problem = serializers.CharField(
+        help_text="Home pickup: why the carrier could not book it (its own words); empty otherwise."
+    )
     expected_refund = serializers.DecimalField(max_digits=12, decimal_places=2)
     refund_due_on = serializers.DateField(allow_null=True)
     rejection_reason = serializers.CharField()
@@ -122,9 +146,8 @@ class ReturnOut(serializers.Serializer[Any]):
 
 def returns_for_api() -> QuerySet[ReturnRequest]:
     """Everything `ReturnOut` shows, in a fixed number of queries however many returns."""
-    lines = ReturnLine.objects.select_related("order_line__variant__product", "reason", "exchange_variant")
     return ReturnRequest.objects.select_related("order__customer").prefetch_related(
-        Prefetch("lines", queryset=lines), "history"
+        Prefetch("lines", queryset=staff_return_lines()), "history"
     )
 
 
@@ -249,7 +272,7 @@ class ReturnActionView(APIView):
         return_request = return_by_number(number)
         try:
             self.act(request, return_request)
-        except InvalidTransition as refusal:
+        except (InvalidTransition, ReturnStateConflict) as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
         except ReturnRefused as refusal:
             return refused(refusal.errors)
@@ -306,7 +329,8 @@ class ReceiveIn(serializers.Serializer[Any]):
 
 
 class ReceiveView(ReturnActionView):
-    """Record what arrived, line by line; the return moves to inspected and its refund is proposed."""
+    """Record what arrived, line by line; the return moves to inspected and its refund is proposed.
+    409 when the return cannot be received now (e.g. it was already inspected)."""
 
     @extend_schema(request=ReceiveIn, responses=ACTION_RESPONSES)
     def post(self, request: Request, number: str) -> Response:

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
+from returns.carriers import parse_qr_payload
 from returns.models import (
     VOID_STATES,
     Customer,
@@ -18,6 +19,7 @@ from returns.models import (
     OrderLine,
     Resolution,
     ReturnLine,
+    ReturnPhoto,
     ReturnPolicy,
     ReturnReason,
     ReturnRequest,
@@ -143,8 +145,16 @@ def exchange_options(lines: Sequence[OrderLine]) -> dict[int, list[Variant]]:
     }
 
 
+def staff_return_lines() -> QuerySet[ReturnLine]:
+    """Return lines as staff see them (receiving screen, admin, support page, API): the item, the
+    reason, the wanted variant and the customer's photos, in a fixed number of queries."""
+    return ReturnLine.objects.select_related(
+        "order_line__variant__product", "reason", "exchange_variant__product"
+    ).prefetch_related(Prefetch("photos", queryset=ReturnPhoto.objects.order_by("uploaded_at", "id")))
+
+
 def return_for_status(pk: int) -> ReturnRequest:
-    lines = ReturnLine.objects.select_related("order_line__variant__product", "reason", "exchange_variant")
+    lines = ReturnLine.objects.select_related("order_line__variant__product", "reason", "exchange_variant__product")
     return (
         ReturnRequest.objects.select_related("order__customer", "replacement_order")
         # refunds and their store credit codes: the app above, through the reverse relations
@@ -189,11 +199,14 @@ def order_match(text: str) -> Q:
 
 def return_match(text: str) -> Q:
     """What finds a return from what a customer, a label or a scanner says: the return number
-    (spaces, dashes and lower case forgiven), the tracking number, or the order's (see
-    `order_match`). The customers and orders are found first, in two small queries, so the
-    search never scans the returns.
+    (spaces, dashes and lower case forgiven), the tracking number, the label's QR code, or the
+    order's (see `order_match`). The customers and orders are found first, in two small queries,
+    so the search never scans the returns.
     """
     text = text.strip()
+    if scanned := parse_qr_payload(text.upper()):
+        return_number, tracking_number = scanned
+        return Q(number=normalize_return_number(return_number) or return_number) | Q(tracking_number=tracking_number)
     if len(text) < 2:
         return Q(pk__in=[])
     order_ids = list(Order.objects.filter(order_match(text)).values_list("pk", flat=True)[:SEARCH_ORDERS])

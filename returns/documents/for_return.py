@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from returns import deadlines
 from returns.documents.label import LabelData, render_label
 from returns.documents.packing import PackingData, PackingItem, render_packing_instructions
-from returns.l10n import format_day
 from returns.models import ReturnMethod, ReturnPolicy, ReturnRequest
+from returns.pickup_text import pickup_lines
 
 # Methods whose parcel carries a printed label (or a QR code the parcel shop turns into one).
 LABELLED_METHODS = (ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF)
@@ -85,11 +85,8 @@ def drop_off_lines(return_request: ReturnRequest) -> list[str]:
         return [_("Stick the label on the parcel and hand it in at any parcel shop or post office.")]
     if method == ReturnMethod.QR_DROPOFF:
         return [_("No printer needed: show the QR code at a parcel shop; they print the label for you.")]
-    if method == ReturnMethod.PICKUP and return_request.pickup_date:
-        return [
-            _("We collect the parcel at your address on %(day)s, between 8:00 and 18:00.")
-            % {"day": format_day(return_request.pickup_date)}
-        ]
+    if method == ReturnMethod.PICKUP:
+        return pickup_lines(return_request)  # the carrier's booked day and window, never a promised one
     return [
         _("Bring the parcel to our store: %(address)s. Show the return number at the till.")
         % {"address": ReturnPolicy.current().store_address}

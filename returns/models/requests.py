@@ -88,6 +88,10 @@ class ReturnRequest(models.Model):
             models.Index(
                 fields=["refund_due_on"], condition=models.Q(state__in=sorted(OPEN_STATES)), name="return_open_due_on"
             ),
+            # The receiving list's "pickup day" filter: only returns the carrier collects are indexed.
+            models.Index(
+                fields=["pickup_date"], condition=models.Q(pickup_date__isnull=False), name="return_pickup_day"
+            ),
         ]
 
     def __str__(self) -> str:

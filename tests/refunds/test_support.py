@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from refunds.models import StoreCredit
 from refunds.services import RefundLineIn, refund_create, refund_execute
@@ -16,6 +18,7 @@ from refunds.store_credit import store_credit_redeem
 from returns.models import Customer, ReturnRequest
 from returns.services import LineRequest, return_create, return_ensure_shipment
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
+from tests.returns.photo_data import add_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +46,7 @@ def test_any_of_the_customers_details_finds_the_return_and_its_refund(agent: Cli
     return_request = a_return()
     refund_create(
         order=return_request.order,
-        lines=[RefundLineIn("item", Decimal("251.00"))],
+        lines=[RefundLineIn("goodwill", Decimal("251.00"))],  # items are refunded once inspected
         method="bank_transfer",
         idempotency_key="s1",
         return_request=return_request,
@@ -63,11 +66,15 @@ def test_any_of_the_customers_details_finds_the_return_and_its_refund(agent: Cli
     assert "/r/" in page  # the status link to send
 
 
-def test_a_search_costs_the_same_queries_for_one_result_or_many(agent: Client) -> None:
+def test_a_search_costs_the_same_queries_for_one_result_or_many(agent: Client, settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
     counts = []
     for email in ("one@example.com", "many@example.com"):
         for _ in range(1 if email.startswith("one") else 6):
-            with_store_credit(a_return(email=email))
+            return_request = a_return(email=email)
+            with_store_credit(return_request)
+            add_photo(return_request.lines.get())
+            add_photo(return_request.lines.get())
         with CaptureQueriesContext(connection) as queries:
             agent.get("/support/", {"q": email})
         counts.append(len(queries))
@@ -105,7 +112,7 @@ def test_support_agents_can_change_nothing(agent: Client) -> None:
     return_request = a_return()
     refund = refund_create(
         order=return_request.order,
-        lines=[RefundLineIn("item", Decimal("10"))],
+        lines=[RefundLineIn("goodwill", Decimal("10"))],  # items are refunded once inspected
         method="original_payment",
         idempotency_key="s2",
         return_request=return_request,
@@ -125,3 +132,38 @@ def test_support_agents_can_change_nothing(agent: Client) -> None:
     refund.refresh_from_db()
     assert refund.state == "pending"
     assert paid.status_code in (200, 302, 403)
+
+
+def test_the_agent_sees_the_customers_photos_through_the_staff_only_view(agent: Client, settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    return_request = a_return()
+    photos = [add_photo(return_request.lines.get()) for _ in range(2)]
+    page = agent.get("/support/", {"q": return_request.number}).content.decode()
+    for photo in photos:
+        full = reverse("admin:returns_returnrequest_photo", args=[photo.pk])
+        assert f'href="{full}"' in page and f'src="{full}?size=thumb"' in page
+    assert "/media/" not in page
+
+
+def test_the_agent_sees_when_the_carrier_comes_or_why_it_does_not(agent: Client) -> None:
+    booked, refused, waiting = a_return(), a_return(), a_return()
+    day = dt.date(2026, 12, 8)
+    ReturnRequest.objects.filter(pk=booked.pk).update(
+        method="pickup", pickup_date=day, pickup_reference="PU-77", pickup_window="08:00–12:00"
+    )
+    ReturnRequest.objects.filter(pk=refused.pk).update(
+        method="pickup", pickup_date=day, pickup_problem="Address not served"
+    )
+    ReturnRequest.objects.filter(pk=waiting.pk).update(method="pickup", pickup_date=day)
+    page = agent.get("/support/", {"q": "kari@example.no"}).content.decode()
+    assert "Pickup:</strong> Tue 8 Dec 2026, 08:00–12:00, ref PU-77" in page
+    assert "Pickup:</strong> Tue 8 Dec 2026: could not be booked: Address not served" in page
+    assert "Pickup:</strong> Tue 8 Dec 2026: not booked yet" in page
+
+
+def test_the_labels_qr_code_finds_the_return(agent: Client) -> None:
+    return_request = a_return()
+    a_return(email="someone@else.example", name="Someone Else")
+    page = agent.get("/support/", {"q": return_request.qr_payload}).content.decode()
+    assert f"<h2>{return_request.number} · order" in page  # a result, not the query said back
+    assert "Someone Else" not in page and "No return matches" not in page

@@ -131,3 +131,35 @@ def test_rejecting_asks_for_the_reason_the_customer_will_see(warehouse: Client) 
     warehouse.post(url, {"action": "reject", "apply": "1", "_selected_action": [return_request.pk], "answer": "Worn"})
     return_request.refresh_from_db()
     assert (return_request.state, return_request.rejection_reason) == (ReturnState.REJECTED, "Worn")
+
+
+@pytest.mark.parametrize("separator", ["/", ";"])
+def test_scanning_the_labels_qr_code_opens_its_receiving_screen(warehouse: Client, separator: str) -> None:
+    return_request = return_ensure_shipment(return_request=a_return())
+    payload = return_request.qr_payload.replace("/", separator)  # ";": the first labels' form
+    assert payload.startswith("RETURN:")
+    response = warehouse.post(reverse("admin:returns_returnrequest_scan"), {"code": payload})
+    assert response["Location"] == reverse("admin:returns_returnrequest_receive", args=[return_request.pk])
+
+
+def test_a_qr_code_of_no_known_return_says_so(warehouse: Client) -> None:
+    page = warehouse.post(
+        reverse("admin:returns_returnrequest_scan"), {"code": "RETURN:R-XXXXXXX/TRACK:CR999999999SE"}, follow=True
+    )
+    assert "No return matches" in page.content.decode()
+
+
+def test_the_receiving_screen_tells_the_pickup_booking_or_why_there_is_none(warehouse: Client) -> None:
+    import datetime as dt
+
+    booked, failed = a_return(), a_return()
+    ReturnRequest.objects.filter(pk=booked.pk).update(
+        method="pickup", pickup_date=dt.date(2026, 12, 8), pickup_reference="PU-4411", pickup_window="08:00–12:00"
+    )
+    ReturnRequest.objects.filter(pk=failed.pk).update(
+        method="pickup", pickup_date=dt.date(2026, 12, 9), pickup_problem="No pickups in postcode 99999"
+    )
+    page = warehouse.get(reverse("admin:returns_returnrequest_receive", args=[booked.pk])).content.decode()
+    assert "Tue 8 Dec 2026, 08:00–12:00, ref PU-4411" in page
+    page = warehouse.get(reverse("admin:returns_returnrequest_receive", args=[failed.pk])).content.decode()
+    assert "could not be booked: No pickups in postcode 99999" in page

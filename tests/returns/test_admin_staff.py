@@ -191,3 +191,45 @@ def test_the_returns_and_orders_lists_search_like_the_support_page(warehouse: Cl
         orders = warehouse.get(reverse("admin:returns_order_changelist"), {"q": term}).content.decode()
         assert reverse("admin:returns_order_change", args=[wanted.order.pk]) in orders
         assert reverse("admin:returns_order_change", args=[other.order.pk]) not in orders
+
+
+def a_pickup(day: dt.date, reference: str = "", window: str = "", problem: str = "") -> ReturnRequest:
+    """A home pickup as the carrier left it: booked (reference, window), refused (problem) or not yet booked."""
+    return_request = a_return()
+    ReturnRequest.objects.filter(pk=return_request.pk).update(
+        method="pickup", pickup_date=day, pickup_reference=reference, pickup_window=window, pickup_problem=problem
+    )
+    return return_request
+
+
+def test_the_returns_list_shows_pickups_and_filters_those_to_collect_on_a_day(warehouse: Client) -> None:
+    from returns.services import return_transition
+
+    today = timezone.localdate()
+    due_today = a_pickup(today, "PU-1", "08:00–12:00")
+    due_tomorrow = a_pickup(today + dt.timedelta(days=1), "PU-2", "12:00–16:00")
+    refused = a_pickup(today + dt.timedelta(days=5), problem="No pickups in this postcode")
+    cancelled = a_pickup(today, "PU-3", "08:00–12:00")
+    return_transition(return_request=cancelled, to=ReturnState.CANCELLED)
+    by_label = a_return()
+    url = reverse("admin:returns_returnrequest_changelist")
+
+    def listed(value: str) -> set[str]:
+        page = warehouse.get(url, {"pickup": value}).content.decode()
+        return {r.number for r in (due_today, due_tomorrow, refused, cancelled, by_label) if r.number in page}
+
+    assert listed("today") == {due_today.number}
+    assert listed("tomorrow") == {due_tomorrow.number}
+    assert listed((today + dt.timedelta(days=5)).isoformat()) == {refused.number}
+    assert listed("problem") == {refused.number}
+    assert listed("not-a-day") == set()
+    everything = warehouse.get(url).content.decode()
+    assert "08:00–12:00, ref PU-1" in everything
+    assert "could not be booked: No pickups in this postcode" in everything
+    assert 'type="date" name="pickup"' in everything  # any other day
+
+
+def test_the_return_admin_page_shows_the_pickup(warehouse: Client) -> None:
+    booked = a_pickup(dt.date(2026, 12, 8), "PU-9", "08:00–18:00")
+    page = warehouse.get(reverse("admin:returns_returnrequest_change", args=[booked.pk])).content.decode()
+    assert "Tue 8 Dec 2026, 08:00–18:00, ref PU-9" in page
