@@ -21,12 +21,22 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from followup.models import FollowupSettings, Kind, OfferCode, OutboxMessage
-from refunds.models import Refund, RefundMethod
+from refunds.models import Refund, RefundMethod, StoreCredit
+from refunds.store_credit import store_credit_bonus
 from returns.access import status_token
 from returns.documents.for_return import LABELLED_METHODS, drop_off_lines, label_pdf, packing_pdf, send_by
 from returns.l10n import format_day, format_money
-from returns.models import Order, Outcome, ReturnRequest, ReturnState
-from returns.services import return_ensure_shipment
+from returns.models import Order, Resolution, ReturnMethod, ReturnRequest, ReturnState
+from returns.outcomes import (
+    LineOutcome,
+    item_text,
+    line_outcomes,
+    nothing_accepted,
+    nothing_comes_text,
+    promise_text,
+    replacements_text,
+)
+from returns.pickup_text import pickup_facts
 
 TO_BE_SENT = (ReturnState.REQUESTED, ReturnState.APPROVED)
 
@@ -39,6 +49,7 @@ class Content:
     facts: list[tuple[str, str]] = field(default_factory=list)
     button: tuple[str, str] | None = None
     choices: list[tuple[str, str]] = field(default_factory=list)  # the survey's one-click scores
+    lines: list[LineOutcome] = field(default_factory=list)  # each item and what came of it, after inspection
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
     marketing: bool = False
 
@@ -95,30 +106,53 @@ def _return(message: OutboxMessage) -> ReturnRequest:
     return ReturnRequest.objects.select_related("order__customer").get(pk=message.return_request_id)
 
 
-def _items(return_request: ReturnRequest, accepted_only: bool = False) -> str:
-    lines = return_request.lines.select_related("order_line__variant__product")
-    return ", ".join(
-        f"{line.received_quantity if accepted_only else line.quantity} × {line.order_line.variant.product.name}"
-        for line in lines
-        if not accepted_only or (line.outcome == Outcome.ACCEPTED and line.received_quantity)
+def _outcomes(return_request: ReturnRequest) -> list[LineOutcome]:
+    return line_outcomes(
+        return_request.lines.select_related("order_line__variant__product", "exchange_variant__product")
     )
+
+
+def _items(outcomes: list[LineOutcome]) -> str:
+    return ", ".join(outcome.item for outcome in outcomes)
+
+
+def _what_comes(return_request: ReturnRequest, outcomes: list[LineOutcome]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Before inspection: what the customer will get, in the words of what they chose; money only
+    when money is the outcome. A paragraph or two, and facts."""
+    currency = return_request.order.currency
+    resolution = return_request.resolution
+    if resolution == Resolution.REFUND:
+        return [], [(_("Expected back"), format_money(return_request.expected_refund, currency))]
+    if resolution == Resolution.STORE_CREDIT:
+        facts = [(_("Store credit"), format_money(return_request.expected_refund, currency))]
+        if return_request.store_credit_bonus:
+            facts.append((_("Bonus included"), format_money(return_request.store_credit_bonus, currency)))
+        return [_("We e-mail you the store credit code as soon as we have checked your parcel.")], facts
+    if resolution == Resolution.EXCHANGE:
+        return [promise_text(resolution)], [(_("You get"), replacements_text(outcomes))]
+    return [promise_text(resolution)], []
 
 
 def confirmation(message: OutboxMessage) -> Content:
     """Sent when the return is made, and again when support resends it: the label and the
     instructions come along only while the parcel is still to be sent."""
-    return_request = return_ensure_shipment(return_request=_return(message))
-    currency = return_request.order.currency
+    return_request = _return(message)
+    outcomes = _outcomes(return_request)
+    promised, promised_facts = _what_comes(return_request, outcomes)
     paragraphs = [
         _("We have registered your return %(number)s for order %(order)s.")
         % {"number": return_request.number, "order": return_request.order.number},
+        *promised,
     ]
+    if return_request.state == ReturnState.REQUESTED:
+        paragraphs.append(_("We look at your return first and e-mail you as soon as it is approved."))
+        paragraphs.append(_("Please send the parcel only then."))
     attachments = []
     if return_request.state in TO_BE_SENT:
-        paragraphs += [
-            *drop_off_lines(return_request),
-            _("Please send the parcel by %(day)s.") % {"day": format_day(send_by(return_request))},
-        ]
+        paragraphs += drop_off_lines(return_request)
+        if return_request.state == ReturnState.APPROVED and return_request.method != ReturnMethod.PICKUP:
+            # The send-by day counts from the approval: a return still waiting for it has none yet.
+            paragraphs.append(_("Please send the parcel by %(day)s.") % {"day": format_day(send_by(return_request))})
         attachments.append((f"packing-{return_request.number}.pdf", packing_pdf(return_request), "application/pdf"))
         if return_request.method in LABELLED_METHODS:
             paragraphs.append(_("The return label and the packing instructions are attached."))
@@ -128,37 +162,96 @@ def confirmation(message: OutboxMessage) -> Content:
         subject=_("Your return %(number)s is registered") % {"number": return_request.number},
         heading=_("Thank you, your return is registered"),
         paragraphs=paragraphs,
-        facts=[
-            (_("Items"), _items(return_request)),
-            (_("Expected back"), format_money(return_request.expected_refund, currency)),
-        ],
+        facts=[(_("Items"), _items(outcomes)), *promised_facts, *pickup_facts(return_request)],
         button=(_("Follow your return"), status_url(return_request)),
         attachments=attachments,
     )
 
 
 def receipt(message: OutboxMessage) -> Content:
+    """After inspection: what came of each item (and why, when it was rejected), then what follows
+    from it in the words of what the customer chose."""
     return_request = _return(message)
     number = return_request.number
-    currency = return_request.order.currency
-    facts = [(_("Received"), _items(return_request, accepted_only=True) or "-")]
-    refund = Refund.objects.filter(return_request=return_request).exclude(state="failed").first()
-    if return_request.resolution == "exchange":
-        outcome = _("Your new item is on its way soon; we e-mail you the tracking number when it leaves.")
-    elif refund is not None:
-        facts.append((_("Amount"), format_money(refund.amount, currency)))
-        facts.append((_("At the latest on"), format_day(refund.due_on)))
-        outcome = (
-            _("Your store credit code follows in a separate e-mail.")
-            if refund.method == RefundMethod.STORE_CREDIT
-            else _("Your refund is being paid back to you.")
-        )
+    outcomes = _outcomes(return_request)
+    paragraphs = [_("Thank you: we have received and checked your return %(number)s.") % {"number": number}]
+    facts: list[tuple[str, str]] = []
+    if nothing_accepted(return_request, outcomes):
+        paragraphs.append(nothing_comes_text(return_request.resolution))
     else:
-        outcome = _("We have inspected your parcel. See the details on your return's page.")
+        if any(outcome.rejected for outcome in outcomes):
+            paragraphs.append(_("Some of the items we could not accept: see why below."))
+        paragraphs.append(_outcome_after_inspection(return_request, outcomes, facts))
     return Content(
         subject=_("We have received your return %(number)s") % {"number": number},
         heading=_("Your parcel has arrived"),
-        paragraphs=[_("Thank you: we have received and checked your return %(number)s.") % {"number": number}, outcome],
+        paragraphs=paragraphs,
+        lines=outcomes,
+        facts=facts,
+        button=(_("Follow your return"), status_url(return_request)),
+    )
+
+
+def _outcome_after_inspection(
+    return_request: ReturnRequest, outcomes: list[LineOutcome], facts: list[tuple[str, str]]
+) -> str:
+    """The sentence on what follows an accepted inspection; adds its facts (amounts, the new item)."""
+    if return_request.resolution == Resolution.EXCHANGE:
+        facts.append((_("You get"), replacements_text(outcomes)))
+        return _("Your new item is on its way soon; we e-mail you the tracking number when it leaves.")
+    if return_request.resolution == Resolution.REPAIR:
+        return _("We now repair your item or send you a new one, at no cost to you.")
+    refund = Refund.objects.filter(return_request=return_request).exclude(state="failed").first()
+    if refund is None:
+        return _("We have inspected your parcel. See the details on your return's page.")
+    if refund.method == RefundMethod.STORE_CREDIT:
+        credit = StoreCredit.objects.filter(refund=refund).first()  # issued by a task right after the inspection
+        value = credit.amount if credit else refund.amount + store_credit_bonus(refund)
+        facts.append((_("Store credit"), format_money(value, refund.currency)))
+        return _("Your store credit code follows in a separate e-mail.")
+    facts.append((_("Amount"), format_money(refund.amount, refund.currency)))
+    facts.append((_("At the latest on"), format_day(refund.due_on)))
+    return _("Your refund is being paid back to you.")
+
+
+def approved(message: OutboxMessage) -> Content:
+    """Staff approved a return that waited for it: the parcel may go now."""
+    return_request = _return(message)
+    outcomes = _outcomes(return_request)
+    promised, promised_facts = _what_comes(return_request, outcomes)
+    paragraphs = [
+        _("Good news: we have approved your return %(number)s for order %(order)s.")
+        % {"number": return_request.number, "order": return_request.order.number}
+    ]
+    if return_request.state in TO_BE_SENT:
+        paragraphs += drop_off_lines(return_request)
+        if return_request.method != ReturnMethod.PICKUP:
+            paragraphs.append(_("Please send the parcel by %(day)s.") % {"day": format_day(send_by(return_request))})
+        if return_request.method in LABELLED_METHODS:
+            paragraphs.append(_("The return label and the packing instructions are on your return's page."))
+    return Content(
+        subject=_("Your return %(number)s is approved") % {"number": return_request.number},
+        heading=_("Your return is approved"),
+        paragraphs=paragraphs + promised,
+        facts=[(_("Items"), _items(outcomes)), *promised_facts],
+        button=(_("Follow your return"), status_url(return_request)),
+    )
+
+
+def rejected(message: OutboxMessage) -> Content:
+    """Staff rejected a return before it was sent: why, in their words, and that nothing is to be sent."""
+    return_request = _return(message)
+    facts = [(_("Items"), _items(_outcomes(return_request)))]
+    if return_request.rejection_reason:
+        facts.insert(0, (_("Why"), return_request.rejection_reason))
+    return Content(
+        subject=_("Your return %(number)s was not accepted") % {"number": return_request.number},
+        heading=_("We could not accept your return"),
+        paragraphs=[
+            _("We have looked at your return %(number)s for order %(order)s and cannot accept it.")
+            % {"number": return_request.number, "order": return_request.order.number},
+            _("Please do not send the items back."),
+        ],
         facts=facts,
         button=(_("Follow your return"), status_url(return_request)),
     )
@@ -202,6 +295,7 @@ def store_credit(message: OutboxMessage) -> Content:
         facts=[
             (_("Code"), credit.code),
             (_("Value"), amount),
+            *([(_("Bonus included"), format_money(credit.bonus, credit.currency))] if credit.bonus else []),
             (_("Use it by"), format_day(credit.expires_on)),
         ],
     )
@@ -213,7 +307,10 @@ def store_credit(message: OutboxMessage) -> Content:
 def exchange_shipped(message: OutboxMessage) -> Content:
     return_request = _return(message)
     replacement = Order.objects.get(replacement_for=return_request)
-    facts = [(_("Order"), replacement.number)]
+    new_items = ", ".join(
+        item_text(line.variant, line.quantity) for line in replacement.lines.select_related("variant__product")
+    )
+    facts = [(_("You get"), new_items), (_("Order"), replacement.number)]
     if replacement.shipment_tracking:
         facts.append((_("Tracking number"), replacement.shipment_tracking))
     return Content(
@@ -254,6 +351,8 @@ def winback(message: OutboxMessage) -> Content:
 
 BUILDERS: dict[Kind, Callable[[OutboxMessage], Content]] = {
     Kind.CONFIRMATION: confirmation,
+    Kind.APPROVED: approved,
+    Kind.REJECTED: rejected,
     Kind.RECEIPT: receipt,
     Kind.REFUND_SENT: refund_sent,
     Kind.STORE_CREDIT: store_credit,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from followup.models import FollowupSettings, Kind
@@ -47,11 +48,19 @@ def on_return_created(sender: object, return_request: ReturnRequest, **kwargs: A
     webhooks_publish("return.created", return_request.number, lambda: _return_data(return_request))
 
 
-def on_return_state_changed(sender: object, return_request: ReturnRequest, to_state: str, **kwargs: Any) -> None:
+def on_return_state_changed(
+    sender: object, return_request: ReturnRequest, to_state: str, by: User | None = None, **kwargs: Any
+) -> None:
     number = return_request.number
     if event := RETURN_EVENTS.get(ReturnState(to_state)):
         webhooks_publish(event, f"{number}:{to_state}", lambda: _return_data(return_request))
-    if to_state == ReturnState.INSPECTED:
+    if to_state == ReturnState.APPROVED and by is not None:
+        # A person approved a return that waited for it; one approved at creation (by no one, within
+        # the policy) is told so in its confirmation.
+        outbox_add(key=f"approved:{number}", kind=Kind.APPROVED, **_to_customer(return_request))
+    elif to_state == ReturnState.REJECTED:
+        outbox_add(key=f"rejected:{number}", kind=Kind.REJECTED, **_to_customer(return_request))
+    elif to_state == ReturnState.INSPECTED:
         outbox_add(key=f"receipt:{number}", kind=Kind.RECEIPT, **_to_customer(return_request))
     elif to_state == ReturnState.COMPLETED:
         if return_request.resolution == Resolution.EXCHANGE:

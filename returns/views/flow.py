@@ -32,8 +32,10 @@ from returns.models import (
     ReturnPhoto,
     ReturnPolicy,
     ReturnReason,
+    Variant,
 )
 from returns.money import Currency
+from returns.outcomes import MONEY_RESOLUTIONS, promise_text, variant_text
 from returns.photos import photos_store_draft
 from returns.pricing import Selection
 from returns.selectors import (
@@ -353,12 +355,19 @@ def _confirm_context(order: Order, draft: Draft, errors: list[str], token: str) 
     )
     by_id = {line.id: line for line in lines}
     amounts = {quote_line.line_id: quote_line.amount for quote_line in quote.lines}
+    resolution = Resolution(draft["resolution"])
+    wanted = (
+        Variant.objects.select_related("product").in_bulk([line.exchange_variant_id for line in requests])
+        if resolution == Resolution.EXCHANGE
+        else {}
+    )
     rows = [
         {
             "line": by_id[line.order_line_id],
             "quantity": line.quantity,
             "reason": reasons[line.reason_code].label() if line.reason_code in reasons else "",
             "amount": amounts.get(line.order_line_id),
+            "instead": variant_text(wanted[line.exchange_variant_id]) if line.exchange_variant_id in wanted else "",
         }
         for line in requests
         if line.order_line_id in by_id
@@ -367,7 +376,12 @@ def _confirm_context(order: Order, draft: Draft, errors: list[str], token: str) 
         "order": order,
         "rows": rows,
         "quote": quote,
-        "resolution": Resolution(draft["resolution"]).label,
+        # Money is spoken of only when money is what the customer gets back.
+        "money": resolution in MONEY_RESOLUTIONS,
+        "is_store_credit": resolution == Resolution.STORE_CREDIT,
+        "is_exchange": resolution == Resolution.EXCHANGE,
+        "promise": promise_text(resolution),
+        "resolution": resolution.label,
         "method": ReturnMethod(draft["method"]).label,
         "pickup_date": dt.date.fromisoformat(draft["pickup_date"]) if draft["pickup_date"] else None,
         "refund_days": policy.refund_within_days,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,13 +17,31 @@ from django.views.decorators.http import require_POST
 from returns import access, pagecache
 from returns.documents import render_packing_instructions
 from returns.documents.for_return import LABELLED_METHODS, label_pdf, packing_data, send_by
-from returns.models import Order, Resolution, ReturnMethod, ReturnRequest, ReturnState
+from returns.models import Order, Resolution, ReturnLine, ReturnMethod, ReturnRequest, ReturnState
+from returns.outcomes import (
+    CLOSED_STATES,
+    MONEY_RESOLUTIONS,
+    line_outcomes,
+    nothing_accepted,
+    nothing_comes_text,
+    promise_text,
+    replacements_text,
+)
 from returns.services import InvalidTransition, return_ensure_shipment, return_transition
 from returns.views.common import link_problem, with_return
 
+log = logging.getLogger(__name__)
+
+STORE_CREDIT_METHOD = "store_credit"  # refunds.models.RefundMethod.STORE_CREDIT
 CANCELLABLE = {ReturnState.REQUESTED, ReturnState.APPROVED}
 PRINTABLE = {ReturnState.REQUESTED, ReturnState.APPROVED, ReturnState.IN_TRANSIT}
 
+OUTCOME_HEADING = {
+    Resolution.REFUND: gettext_lazy("Your money"),
+    Resolution.STORE_CREDIT: gettext_lazy("Your store credit"),
+    Resolution.EXCHANGE: gettext_lazy("Your exchange"),
+    Resolution.REPAIR: gettext_lazy("Repair or replacement"),
+}
 FINAL_STEP = {
     Resolution.REFUND: gettext_lazy("Refunded"),
     Resolution.STORE_CREDIT: gettext_lazy("Store credit issued"),
@@ -80,11 +100,13 @@ def status(request: HttpRequest, token: str) -> HttpResponseBase:
 def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str, key: str) -> HttpResponse:
     order = return_request.order
     refunds = list(return_request.refunds.all())  # the refunds app, through the reverse relation
+    lines = list(return_request.lines.all())
     context = {
         "return": return_request,
         "order": order,
-        "lines": list(return_request.lines.all()),
+        "lines": lines,
         "refunds": refunds,
+        **what_comes(return_request, lines, refunds),
         "steps": timeline(return_request, refunds),
         "token": token,
         "new": request.GET.get("new") == "1",
@@ -102,6 +124,48 @@ def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str
         key,
         lambda csrf_token: render_to_string("returns/status.html", context | {"csrf_token": csrf_token}, request),
     )
+
+
+def what_comes(return_request: ReturnRequest, lines: list[ReturnLine], refunds: list[Any]) -> dict[str, Any]:
+    """What the page says the customer gets, in the words of what they chose: money only when money
+    is the outcome, the new item of an exchange, the store credit code once issued; each line's
+    outcome and why; nothing at all once the return is closed or nothing was accepted."""
+    outcomes = line_outcomes(lines)
+    resolution = Resolution(return_request.resolution)
+    none_accepted = nothing_accepted(return_request, outcomes)
+    ended = return_request.state in CLOSED_STATES
+    credit = issued_store_credit(refunds)
+    # Refunds are read duck-typed (the app above); a store credit refund pays out as a code, not money.
+    credit_refunds = [refund for refund in refunds if refund.method == STORE_CREDIT_METHOD]
+    money_refunds = [refund for refund in refunds if refund.method != STORE_CREDIT_METHOD]
+    open_ = resolution in MONEY_RESOLUTIONS and not (ended or none_accepted)
+    waiting = credit_refunds if resolution == Resolution.STORE_CREDIT else money_refunds
+    return {
+        "items": list(zip(lines, outcomes, strict=True)),
+        "money_refunds": money_refunds,
+        "store_credit": credit,
+        "credit_coming": bool(credit_refunds) and credit is None and not ended,
+        "outcome_heading": OUTCOME_HEADING[resolution],
+        "ended": ended,
+        "nothing_comes": nothing_comes_text(resolution)
+        if none_accepted or return_request.state == ReturnState.REJECTED
+        else "",
+        "expecting": open_ and not waiting,
+        "show_fees": open_ and bool(return_request.return_fee or return_request.restocking_fee),
+        "replacement_items": replacements_text(outcomes),
+        "promise": promise_text(resolution),
+        "is_repair": resolution == Resolution.REPAIR,
+    }
+
+
+def issued_store_credit(refunds: list[Any]) -> Any | None:
+    """The store credit code among the return's refunds (the app above, read duck-typed), once issued."""
+    for refund in refunds:
+        try:
+            return refund.store_credit
+        except ObjectDoesNotExist:
+            continue
+    return None
 
 
 def replacement_of(return_request: ReturnRequest) -> Order | None:
@@ -134,7 +198,12 @@ def _pdf(content: bytes, filename: str, request: HttpRequest) -> HttpResponse:
 def label(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponseBase:
     if return_request.method not in LABELLED_METHODS:
         return redirect("returns:status", token=token)
-    return_ensure_shipment(return_request=return_request)
+    try:
+        return_ensure_shipment(return_request=return_request)  # booked on demand, outside any transaction
+    except Exception:  # the carrier is down: the sweep books it; the customer tries again later
+        log.warning("Could not book the carrier for the label of %s", return_request, exc_info=True)
+        messages.error(request, _("Your label is not ready yet. Please try again in a few minutes."))
+        return redirect("returns:status", token=token)
     page = "A4" if request.GET.get("page") == "a4" else "A6"
     pdf = label_pdf(return_request, page=page)
     return _pdf(pdf, f"return-label-{return_request.number}.pdf", request)

@@ -16,9 +16,10 @@ from django.utils import timezone
 from followup.models import MessageState, OutboxMessage
 from followup.outbox import MAX_ATTEMPTS, NotFailed, outbox_resend, outbox_send, outbox_sweep
 from refunds.services import refund_confirm, refund_execute
+from refunds.tasks import pay_refund
 from returns.models import ReturnRequest
 from returns.services import LineRequest, ReceivedLine, return_create, return_receive
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
+from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, carrier_booked
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,9 @@ def a_return(language: str = "sv", resolution: str = "refund", method: str = "la
     customer = CustomerFactory(language=language)
     order = OrderFactory(customer=customer, language=language, payment_method="invoice")
     line = OrderLineFactory(order=order, unit_price=Decimal("400.00"))
-    return return_create(order=order, lines=[LineRequest(line.id, 1, "too_big")], resolution=resolution, method=method)
+    return carrier_booked(
+        return_create(order=order, lines=[LineRequest(line.id, 1, "too_big")], resolution=resolution, method=method)
+    )
 
 
 def test_a_new_return_sends_one_confirmation_with_the_label_and_packing_instructions(
@@ -95,6 +98,7 @@ def test_store_credit_and_its_code_are_told_in_their_own_message(staff: User) ->
     return_request = a_return(language="en", resolution="store_credit")
     line = return_request.lines.get()
     return_receive(return_request=return_request, lines=[ReceivedLine(line.id, 1, "resellable", True)], by=staff)
+    pay_refund(return_request.refunds.get().pk)  # the task the inspection's commit queues
     credit_message = OutboxMessage.objects.get(kind="store_credit")
     outbox_send(credit_message.pk)
     code = return_request.refunds.get().store_credit.code
@@ -196,3 +200,204 @@ def test_without_celery_beat_one_command_runs_the_periodic_jobs(staff: User) -> 
     thanks.refresh_from_db()
     assert thanks.state == "sent"
     assert OutboxMessage.objects.filter(state="pending").count() == 0
+
+
+# --- What the customer is told: per resolution, and why something was not accepted -------------------
+
+
+def two_items(language: str = "en", resolution: str = "refund", auto_approve: bool = True) -> ReturnRequest:
+    """A jacket (1 000 kr) and two pairs of socks (100 kr each) coming back."""
+    from returns.models import ReturnPolicy
+    from tests.factories import VariantFactory
+
+    policy = ReturnPolicy.current()
+    if policy.auto_approve != auto_approve:
+        policy.auto_approve = auto_approve
+        policy.save()
+    order = OrderFactory(customer=CustomerFactory(language=language), language=language, payment_method="card")
+    jacket = OrderLineFactory(
+        order=order, unit_price=Decimal("1000.00"), variant__product__name="Rain jacket", variant__option="M / Navy"
+    )
+    socks = OrderLineFactory(
+        order=order, quantity=2, unit_price=Decimal("100.00"), variant__product__name="Wool socks", variant__option="S"
+    )
+    exchange = resolution == "exchange"
+    larger = VariantFactory(product=jacket.variant.product, option="L / Navy") if exchange else None
+    bigger = VariantFactory(product=socks.variant.product, option="XL") if exchange else None
+    return carrier_booked(
+        return_create(
+            order=order,
+            lines=[
+                LineRequest(jacket.id, 1, "too_big", exchange_variant_id=larger.id if larger else None),
+                LineRequest(socks.id, 2, "changed_mind", exchange_variant_id=bigger.id if bigger else None),
+            ],
+            resolution=resolution,
+            method="label",
+        )
+    )
+
+
+WORN = "The socks have been worn and washed."
+
+
+def inspect(return_request: ReturnRequest, staff: User, *, jacket: bool = True, socks: bool = False) -> None:
+    jacket_line, socks_line = return_request.lines.order_by("id")
+    verdicts = [
+        ReceivedLine(jacket_line.id, 1, "resellable", True) if jacket else ReceivedLine(
+            jacket_line.id, 1, "damaged", False, reason="A tear in the left sleeve."),
+        ReceivedLine(socks_line.id, 2, "resellable", True) if socks else ReceivedLine(
+            socks_line.id, 2, "damaged", False, reason=WORN),
+    ]  # fmt: skip
+    return_receive(return_request=return_request, lines=verdicts, by=staff)
+
+
+def sent(return_request: ReturnRequest, kind: str):
+    """The one e-mail of this kind about the return, sent through the outbox: plain text and HTML."""
+    message = OutboxMessage.objects.get(return_request=return_request, kind=kind)
+    if message.state == MessageState.PENDING:
+        assert outbox_send(message.pk) == "sent"
+    message_id = f"<{message.key.replace(':', '.')}@"
+    [email] = [email for email in mail.outbox if email.extra_headers["Message-ID"].startswith(message_id)]
+    return email, email.alternatives[0][0]
+
+
+@pytest.mark.parametrize(
+    ("language", "accepted", "rejected", "amount"),
+    [("en", "Accepted", "Rejected", "SEK951.00"), ("sv", "Godtagen", "Avslagen", "951,00\xa0kr")],
+)
+def test_the_receipt_tells_what_was_accepted_and_why_the_rest_was_not(
+    staff: User, language: str, accepted: str, rejected: str, amount: str
+) -> None:
+    return_request = two_items(language=language)
+    inspect(return_request, staff)
+    email, html = sent(return_request, "receipt")
+    body = email.body
+    assert "Received: -" not in body and ": -\n" not in body
+    assert f"1 × Rain jacket · M / Navy: {accepted}" in body
+    assert f"2 × Wool socks · S: {rejected} — {WORN}" in body
+    assert WORN in html and "Rain jacket" in html
+    assert amount in body  # the jacket less the return fee: only what was accepted is paid back
+    assert return_request.refunds.get().amount == Decimal("951.00")
+    if language == "sv":
+        assert "Några av varorna kunde vi inte godta" in body
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_a_receipt_with_nothing_accepted_says_nothing_is_paid_back(staff: User, language: str) -> None:
+    return_request = two_items(language=language)
+    inspect(return_request, staff, jacket=False, socks=False)
+    assert not return_request.refunds.exists()
+    email, _html = sent(return_request, "receipt")
+    expected = {
+        "en": "We could not accept any of the items, so nothing is paid back.",
+        "da": "Vi kunne ikke godkende nogen af varerne, så der bliver ikke betalt noget tilbage.",
+    }[language]
+    assert expected in email.body
+    assert "A tear in the left sleeve." in email.body and WORN in email.body
+
+
+@pytest.mark.parametrize("language", ["en", "fi"])
+def test_rejecting_a_return_sends_one_email_with_the_reason(staff: User, language: str) -> None:
+    from returns.services import return_reject
+
+    return_request = two_items(language=language, auto_approve=False)
+    reason = "The jacket was bought more than a year ago."
+    return_reject(return_request=return_request, by=staff, reason=reason)
+    assert OutboxMessage.objects.filter(return_request=return_request, kind="rejected").count() == 1
+    email, html = sent(return_request, "rejected")
+    subject = {
+        "en": f"Your return {return_request.number} was not accepted",
+        "fi": f"Palautustasi {return_request.number} ei hyväksytty",
+    }[language]
+    assert email.subject == subject
+    assert reason in email.body and reason in html
+    assert "/r/" in email.body  # the status page says it too
+    do_not_send = {"en": "Please do not send the items back.", "fi": "Älä lähetä tuotteita takaisin."}[language]
+    assert do_not_send in email.body
+
+
+@pytest.mark.parametrize("language", ["en", "nb"])
+def test_approving_a_return_that_waited_sends_one_email_and_auto_approval_none(staff: User, language: str) -> None:
+    from returns.services import return_transition
+
+    automatic = two_items(language=language)
+    assert automatic.state == "approved"
+    waiting = two_items(language=language, auto_approve=False)
+    return_transition(return_request=waiting, to="approved", by=staff)
+    assert list(OutboxMessage.objects.filter(kind="approved").values_list("return_request", flat=True)) == [waiting.pk]
+    email, _html = sent(waiting, "approved")
+    subject = {
+        "en": f"Your return {waiting.number} is approved",
+        "nb": f"Returen din {waiting.number} er godkjent",
+    }[language]
+    assert email.subject == subject
+    send_by = {"en": "Please send the parcel by", "nb": "Send pakken senest"}[language]
+    assert send_by in email.body
+
+
+@pytest.mark.parametrize(
+    ("resolution", "told", "not_told"),
+    [
+        ("refund", ["Expected back: SEK1,200.00"], ["Store credit"]),
+        ("store_credit", ["Store credit: SEK1,315.10", "Bonus included: SEK115.10"], ["Expected back"]),
+        ("exchange", ["You get: 1 × Rain jacket · L / Navy, 2 × Wool socks · XL"], ["Expected back", "SEK"]),
+    ],
+)
+def test_the_confirmation_speaks_of_money_only_when_money_is_the_outcome(
+    resolution: str, told: list[str], not_told: list[str]
+) -> None:
+    return_request = two_items(language="en", resolution=resolution)
+    email, _html = sent(return_request, "confirmation")
+    for text in told:
+        assert text in email.body
+    for text in not_told:
+        assert text not in email.body
+
+
+def test_a_repair_is_confirmed_as_a_repair_without_money(staff: User) -> None:
+    order = OrderFactory(customer=CustomerFactory(language="sv"), language="sv")
+    line = OrderLineFactory(order=order, unit_price=Decimal("1290.00"), variant__product__name="Earbuds")
+    return_request = carrier_booked(
+        return_create(
+            order=order, lines=[LineRequest(line.id, 1, "defective")], resolution="repair", method="label", by=staff
+        )
+    )  # made by staff, who saw the photos elsewhere
+    email, _html = sent(return_request, "confirmation")
+    assert "Vi kontrollerar varan när den kommer fram och reparerar den eller skickar en ny" in email.body
+    assert "kr" not in email.body and "Du får tillbaka" not in email.body
+    inspect_one = ReceivedLine(return_request.lines.get().id, 1, "defective", True)
+    return_receive(return_request=return_request, lines=[inspect_one], by=staff)
+    receipt, _html = sent(return_request, "receipt")
+    assert "Nu reparerar vi varan eller skickar en ny" in receipt.body
+    assert "kr" not in receipt.body
+
+
+def test_the_store_credit_code_comes_with_its_value_and_bonus(staff: User) -> None:
+    return_request = two_items(language="en", resolution="store_credit")
+    inspect(return_request, staff)
+    receipt, _html = sent(return_request, "receipt")  # may go out before the code is made: the same value
+    pay_refund(return_request.refunds.get().pk)  # the task the inspection's commit queues
+    credit = return_request.refunds.get().store_credit
+    assert f"Store credit: SEK{credit.amount:,.2f}" in receipt.body
+    assert "Refund" not in receipt.body and "paid back" not in receipt.body
+    email, html = sent(return_request, "store_credit")
+    assert credit.code in email.body and credit.code in html
+    assert f"Value: SEK{credit.amount:,.2f}" in email.body
+    assert f"Bonus included: SEK{credit.bonus:,.2f}" in email.body
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_an_exchange_names_the_new_item_when_received_and_when_shipped(staff: User, language: str) -> None:
+    from returns.models import Order
+    from returns.services import replacement_ship
+
+    return_request = two_items(language=language, resolution="exchange")
+    inspect(return_request, staff)  # the socks are rejected: only the jacket is exchanged
+    receipt, _html = sent(return_request, "receipt")
+    you_get = {"en": "You get", "sv": "Du får"}[language]
+    assert f"{you_get}: 1 × Rain jacket · L / Navy\n" in receipt.body
+    assert "kr" not in receipt.body and "SEK" not in receipt.body
+    replacement_ship(order=Order.objects.get(replacement_for=return_request), tracking_number="CR9SE", by=staff)
+    shipped, _html = sent(return_request, "exchange_shipped")
+    assert f"{you_get}: 1 × Rain jacket · L / Navy\n" in shipped.body
+    assert "CR9SE" in shipped.body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -117,7 +118,7 @@ def test_an_expired_or_altered_link_says_so_kindly(client: Client) -> None:
 # --- Choosing and confirming ------------------------------------------------------------------------
 
 
-def test_a_full_return_from_items_to_status_page(client: Client) -> None:
+def test_a_full_return_from_items_to_status_page(client: Client, django_capture_on_commit_callbacks: Any) -> None:
     order = order_with("499.00", "250.00")
     first, second = order.lines.all()
     confirm_url = walk_to_confirm(client, order, {first.id: (2, "too_small"), second.id: (1, "changed_mind")})
@@ -127,7 +128,8 @@ def test_a_full_return_from_items_to_status_page(client: Client) -> None:
     assert "€1,199.00" not in preview  # SEK order: amounts in kronor
     assert "SEK" in preview or "kr" in preview
 
-    response = client.post(confirm_url)
+    with django_capture_on_commit_callbacks(execute=True):  # the carrier is booked once the return commits
+        response = client.post(confirm_url)
     assert response.status_code == 302
     return_request = ReturnRequest.objects.get()
     assert (return_request.items_amount, return_request.return_fee) == (Decimal("1248.00"), Decimal("49.00"))
@@ -343,3 +345,174 @@ def test_staff_find_the_signed_return_link_on_the_order_in_the_admin(admin_clien
     order = order_with("499.00")
     page = admin_client.get(reverse("admin:returns_order_change", args=[order.pk])).content.decode()
     assert items_url(order) in page
+
+
+# --- What the customer is told: per resolution, and why something was not accepted --------------------
+
+
+def walk_with(client: Client, order: Order, line, reason: str, resolution: str, **how: str) -> str:
+    """Items, how, then the confirm page's address; faulty items get their photo."""
+    files = {f"photos_{line.id}": photo()} if reason == "defective" else {}
+    assert choose(client, order, {line.id: (1, reason)}, files).status_code == 302
+    token = access.order_token(order)
+    choice = {"resolution": resolution, "method": "label", "pickup_date": ""} | how
+    response = client.post(reverse("returns:choice", args=[token]), choice)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return reverse("returns:confirm", args=[token])
+
+
+@pytest.mark.parametrize(
+    ("resolution", "reason", "told", "not_told"),
+    [
+        ("refund", "too_big", ["You get back", "SEK450.00", "We pay within 14 days"], ["store credit code"]),
+        (
+            "store_credit",
+            "too_big",
+            ["Your store credit code is worth", "SEK495.00", "Store credit bonus", "SEK45.00", "e-mail you the store"],
+            ["You get back", "We pay within"],
+        ),
+        ("exchange", "too_small", ["You get", "· L</td>", "We keep your new size"], ["You get back", "SEK", "We pay"]),
+        ("repair", "defective", ["repair it or send you a new one, at no cost"], ["You get back", "SEK", "We pay"]),
+    ],
+)
+def test_the_confirm_page_speaks_of_money_only_when_money_is_the_outcome(
+    client: Client, resolution: str, reason: str, told: list[str], not_told: list[str]
+) -> None:
+    order = order_with("499.00")
+    line = order.lines.get()
+    bigger = VariantFactory(product=line.variant.product, option="L", stock=3)
+    how = {f"exchange_{line.id}": str(bigger.id)} if resolution == "exchange" else {}
+    page = client.get(walk_with(client, order, line, reason, resolution, **how)).content.decode()
+    for text in told:
+        assert text in page, text
+    for text in not_told:
+        assert text not in page, text
+
+
+def status_page(client: Client, return_request: ReturnRequest) -> str:
+    return client.get(reverse("returns:status", args=[access.status_token(return_request)])).content.decode()
+
+
+def inspected(return_request: ReturnRequest, *verdicts: tuple[bool, str], capture=None) -> ReturnRequest:
+    from django.contrib.auth.models import User
+
+    from returns.services import ReceivedLine, return_receive
+
+    staff = User.objects.get_or_create(username="lager", defaults={"is_staff": True})[0]
+    lines = [
+        ReceivedLine(line.id, line.quantity, "resellable" if accept else "damaged", accept, reason=why)
+        for line, (accept, why) in zip(return_request.lines.order_by("id"), verdicts, strict=True)
+    ]
+    if capture is None:
+        return_receive(return_request=return_request, lines=lines, by=staff)
+    else:
+        with capture(execute=True):  # a store credit code is issued once the inspection commits
+            return_receive(return_request=return_request, lines=lines, by=staff)
+    return_request.refresh_from_db()
+    return return_request
+
+
+def created(order: Order, resolution: str, *picks, **fields: object) -> ReturnRequest:
+    from returns.services import LineRequest, return_create
+
+    return return_create(
+        order=order, lines=[LineRequest(*pick) for pick in picks], resolution=resolution, method="label", **fields
+    )
+
+
+def test_a_repair_is_told_as_a_repair_and_never_as_a_refund(client: Client) -> None:
+    from django.contrib.auth.models import User
+
+    order = order_with("1290.00")
+    line = order.lines.get()
+    staff = User.objects.create_user("desk", is_staff=True)
+    return_request = created(order, "repair", (line.id, 1, "defective"), by=staff)
+    page = status_page(client, return_request)
+    assert "Repair or replacement</h2>" in page
+    assert "repair it or send you a new one, at no cost to you" in page
+    assert "Refund" not in page and "SEK" not in page and "Paid by" not in page
+
+    page = status_page(client, inspected(return_request, (True, "")))
+    assert "We now repair your item or send you a new one" in page
+    assert "Refund" not in page and "SEK" not in page
+
+
+def test_an_exchange_shows_the_new_item_and_when_it_ships(client: Client) -> None:
+    order = order_with("499.00", "200.00")
+    boots, socks = order.lines.order_by("id")
+    larger = VariantFactory(product=boots.variant.product, option="40", stock=2)
+    other = VariantFactory(product=socks.variant.product, option="43–46", stock=2)
+    return_request = created(
+        order, "exchange", (boots.id, 1, "too_small", "", larger.id), (socks.id, 1, "too_small", "", other.id)
+    )
+    page = status_page(client, return_request)
+    assert "Your exchange</h2>" in page
+    name, socks_name = boots.variant.product.name, socks.variant.product.name
+    assert f"You get</dt><dd>1 × {name} · 40, 1 × {socks_name} · 43–46</dd>" in page
+    assert "We keep your new size for you" in page
+    assert "SEK" not in page and "Refund" not in page
+
+    page = status_page(client, inspected(return_request, (True, ""), (False, "Worn.")))
+    assert f"You get</dt><dd>1 × {name} · 40</dd>" in page  # only what was accepted is sent
+    assert "We are sending your new item" in page
+    assert "Worn." in page and "SEK" not in page
+
+
+def test_store_credit_says_a_code_worth_x_will_come_then_shows_it(client: Client, django_capture_on_commit_callbacks):
+    order = order_with("499.00")
+    return_request = created(order, "store_credit", (order.lines.get().id, 1, "too_big"))
+    page = status_page(client, return_request)
+    assert "Your store credit</h2>" in page
+    assert '<dt>Store credit</dt><dd class="amount">SEK495.00</dd>' in page  # 450 after the fee, and 10 % more
+    assert "<dt>Bonus included</dt><dd>SEK45.00</dd>" in page
+    assert "We e-mail you the store credit code as soon as we have checked your parcel." in page
+    assert "Refund" not in page and "paid back" not in page
+
+    page = status_page(client, inspected(return_request, (True, ""), capture=django_capture_on_commit_callbacks))
+    credit = return_request.refunds.get().store_credit
+    assert credit.code in page
+    assert f'<dt>Value</dt><dd class="amount">SEK{credit.amount:,.2f}</dd>' in page
+    assert f"<dt>Bonus included</dt><dd>SEK{credit.bonus:,.2f}</dd>" in page
+    assert f"Use this code at checkout by {credit.expires_on:%-d %B %Y}:" in page
+    assert "paid back" not in page and "on its way back" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "rejected", "accepted"), [("en", "Rejected", "Accepted"), ("sv", "Avslagen", "Godtagen")]
+)
+def test_a_partly_rejected_return_shows_each_lines_outcome_and_why(
+    client: Client, language: str, rejected: str, accepted: str
+) -> None:
+    order = order_with("499.00", "200.00", language=language)
+    jacket, socks = order.lines.order_by("id")
+    return_request = created(order, "refund", (jacket.id, 1, "too_big"), (socks.id, 2, "changed_mind"))
+    page = status_page(client, inspected(return_request, (True, ""), (False, "Worn and washed.")))
+    assert f'<span class="badge badge-completed">{accepted}</span>' in page
+    assert f'<span class="badge badge-rejected">{rejected}</span> <span class="reason">Worn and washed.</span>' in page
+    refund = return_request.refunds.get()
+    from returns.l10n import format_money
+
+    assert format_money(refund.amount, "SEK", language) in page
+    assert format_money(return_request.expected_refund, "SEK", language) not in page  # the quote is history
+
+
+@pytest.mark.parametrize(("language", "why"), [("en", "Why we could not accept"), ("fi", "Miksi emme voineet")])
+def test_a_rejected_return_says_why_and_that_nothing_comes(client: Client, language: str, why: str) -> None:
+    from django.contrib.auth.models import User
+
+    from returns.services import return_reject
+
+    policy = ReturnPolicy.current()
+    policy.auto_approve = False
+    policy.save()
+    order = order_with("499.00", language=language)
+    return_request = created(order, "refund", (order.lines.get().id, 1, "too_big"))
+    page = status_page(client, return_request)
+    waiting = {"en": "e-mail you as soon as it is approved", "fi": "heti, kun se on hyväksytty"}[language]
+    assert waiting in page
+    staff = User.objects.create_user("desk", is_staff=True)
+    return_reject(return_request=return_request, by=staff, reason="Bought more than a year ago.")
+    page = status_page(client, return_request)
+    assert why in page and "Bought more than a year ago." in page
+    assert "SEK" not in page  # neither the quote nor a date to be paid by
+    assert "Please do not send the items back." in page if language == "en" else "Älä lähetä tuotteita" in page
