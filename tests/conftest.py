@@ -11,6 +11,8 @@ import datetime as dt
 import importlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import hypothesis
@@ -65,6 +67,12 @@ def _cache_of_its_own() -> Iterator[None]:
     """Tests cache in memory: clearing it between tests must not flush a Redis that others use."""
     with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _media_of_its_own(settings: Any, tmp_path: Path) -> None:
+    """Uploaded photos go to the test's own folder, never into the demo's var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(scope="session", autouse=True)

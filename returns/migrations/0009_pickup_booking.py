@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('returns', '0008_insight_thresholds'),
+        ("returns", "0008_insight_thresholds"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='returnrequest',
-            name='pickup_problem',
-            field=models.TextField(blank=True, help_text='Why the carrier could not book the pickup.'),
+            model_name="returnrequest",
+            name="pickup_problem",
+            field=models.TextField(blank=True, help_text="Why the carrier could not book the pickup."),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='pickup_reference',
+            model_name="returnrequest",
+            name="pickup_reference",
             field=models.CharField(blank=True, max_length=60),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='pickup_window',
-            field=models.CharField(blank=True, help_text='When the carrier comes, e.g. 08:00–18:00.', max_length=40),
+            model_name="returnrequest",
+            name="pickup_window",
+            field=models.CharField(blank=True, help_text="When the carrier comes, e.g. 08:00–18:00.", max_length=40),
         ),
     ]

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from returns.models import Category, HelpGuide, Order, Product, ReturnPolicy, ReturnState, Variant
+from returns.models import Category, HelpGuide, Order, Product, ReturnPolicy, Variant
 from returns.order_intake import orders_import
-from returns.services import LineRequest, return_create, return_transition
+from returns_portal.demo.scenarios import DEMO_RETURNS, DemoReturn, demo_return
 
 # product code: name, category, returnable, price in SEK, {sku: option}
 CATALOGUE: dict[str, tuple[str, str, bool, int, dict[str, str]]] = {
@@ -101,6 +101,17 @@ ORDERS: list[tuple[str, str, str, str, int, int | None, list[tuple[str, int]], i
      [("CAP-CUSTOM", 1), ("DVS-M", 1)], 0, "made-to-order cap cannot be returned"),
     ("NV-10010", "ingrid.haugen@example.no", "NOK", "card", 20, 18,
      [("TRG-42", 1)], 0, "a return on its way back (in transit)"),
+    # Returns further along, for staff and support to look at (admin, /support/, the status page):
+    ("NV-10011", "astrid.lindqvist@example.se", "SEK", "card", 21, 19,
+     [("MBL-M", 1), ("WBN-40", 1)], 0, "staff: refund paid, the worn boots rejected with a reason"),
+    ("NV-10012", "sofia.nystrom@example.se", "SEK", "card", 6, 4,
+     [("DVS-L", 1)], 0, "staff: home pickup booked with the carrier"),
+    ("NV-10013", "mikko.virtanen@example.fi", "EUR", "card", 12, 10,
+     [("EBA-BLK", 1)], 0, "staff: a defect claim with the customer's photos, in transit"),
+    ("NV-10014", "emma.jensen@example.dk", "DKK", "mobilepay", 18, 16,
+     [("TRG-43", 1)], 0, "staff: an exchange for size 44, replacement shipped"),
+    ("NV-10015", "ingrid.haugen@example.no", "NOK", "card", 15, 13,
+     [("MBL-S", 1), ("WSK-4346", 1)], 0, "staff: store credit with the bonus, code issued"),
 ]  # fmt: skip
 
 
@@ -129,6 +140,15 @@ def history_orders(now: dt.datetime) -> list[tuple[Any, ...]]:
     return rows
 
 
+def history_returns() -> list[DemoReturn]:
+    """The returned units of the two months of sales: received, inspected and refunded."""
+    return [
+        DemoReturn(f"NV-2{code}{index:03d}", (next(iter(CATALOGUE[code][4])),), reason, until="paid")
+        for code, _count, returned, reason in HISTORY
+        for index in range(returned)
+    ]
+
+
 class Command(BaseCommand):
     help = "Create or refresh the demo shop: products, customers, orders, returns, and the staff users."
 
@@ -142,8 +162,8 @@ class Command(BaseCommand):
             result = orders_import(orders=[self.order_payload(row, now) for row in rows])
             self.configure_policy()
             self.stock_catalogue()
-            self.create_returns(now)
             self.create_users(password)
+        self.create_returns(now)  # each step in its own transactions, as in the shop: carriers are remote
         self.stdout.write(self.style.SUCCESS(f"Demo shop ready: {result}."))
         self.print_table(password)
 
@@ -219,31 +239,12 @@ class Command(BaseCommand):
         policy.non_returnable_categories.add(*Category.objects.filter(code="hygiene"))
 
     def create_returns(self, now: dt.datetime) -> None:
-        received = [ReturnState.IN_TRANSIT, ReturnState.RECEIVED, ReturnState.INSPECTED, ReturnState.COMPLETED]
-        self.demo_return("NV-10007", "MBL-M", "too_big", now, received)
-        self.demo_return("NV-10010", "TRG-42", "too_small", now, [ReturnState.IN_TRANSIT])
-        for code, _count, returned, reason in HISTORY:
-            sku = next(iter(CATALOGUE[code][4]))
-            for index in range(returned):
-                self.demo_return(f"NV-2{code}{index:03d}", sku, reason, now, received)
-
-    @staticmethod
-    def demo_return(number: str, sku: str, reason: str, now: dt.datetime, steps: list[ReturnState]) -> None:
-        order = Order.objects.get(number=number)
-        if order.returns.exists():
-            return  # seeded before: leave it (and anything staff did with it) alone
-        line = order.lines.get(variant__sku=sku)
-        # Within the return window: a few days after delivery, and at least ten days ago.
-        started = min(now - dt.timedelta(days=10), (order.delivered_at or order.placed_at) + dt.timedelta(days=5))
-        return_request = return_create(
-            order=order,
-            lines=[LineRequest(order_line_id=line.id, quantity=1, reason_code=reason)],
-            resolution="refund",
-            method="label",
-            now=started,
-        )
-        for day, state in enumerate(steps, start=1):
-            return_transition(return_request=return_request, to=state, now=started + dt.timedelta(days=day))
+        staff = User.objects.get(username="warehouse")
+        for demo in DEMO_RETURNS + history_returns():
+            order = Order.objects.get(number=demo.order)
+            if order.returns.exists():
+                continue  # seeded before: leave it (and anything staff did with it) alone
+            demo_return(demo, order, staff, now)
 
     @staticmethod
     def create_users(password: str) -> None:
