@@ -41,10 +41,6 @@ def _actor(by: User | None, actor: str) -> str:
     return by.get_username() if by is not None else actor
 
 
-def refund_due_on(*, requested_at: dt.datetime) -> dt.date:
-    return deadlines.refund_due_on(requested_at=requested_at)
-
-
 def refund_create(
     *,
     order: Order,
@@ -100,7 +96,7 @@ def _create(
                     provider=get_provider(method).name,
                     idempotency_key=idempotency_key,
                     reason=reason.strip(),
-                    due_on=refund_due_on(requested_at=return_request.created_at if return_request else now),
+                    due_on=deadlines.refund_due_on(requested_at=return_request.created_at if return_request else now),
                     created_at=now,
                     created_by=by,
                 )

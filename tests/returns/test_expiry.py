@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from refunds.services import refund_due_on
+from returns.deadlines import refund_due_on
 from returns.documents.for_return import packing_data, send_by
 from returns.models import ReturnPolicy, ReturnRequest, ReturnState
 from returns.services import LineRequest, return_create, return_transition, returns_expire_unsent
