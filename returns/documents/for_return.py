@@ -75,6 +75,7 @@ def packing_data(return_request: ReturnRequest) -> PackingData:
         language=translation.get_language() or return_request.language,
         shop_name=settings.SHOP_NAME,
         qr_payload=return_request.qr_payload,
+        pickup_on=return_request.pickup_date if return_request.method == ReturnMethod.PICKUP else None,
     )
 
 

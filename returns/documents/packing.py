@@ -61,6 +61,7 @@ class PackingData:
     language: str
     shop_name: str
     qr_payload: str
+    pickup_on: dt.date | None = None  # a home pickup: the carrier comes that day, no label, no drop-off point
 
 
 def render_packing_instructions(data: PackingData) -> bytes:
@@ -93,12 +94,17 @@ def text(value: str) -> str:
 
 
 def _story(data: PackingData) -> list[Flowable]:
-    steps = (
+    steps = [
         _("Use the original packaging if you still have it, or a sturdy box or bag."),
         _("Remove or cover old labels and barcodes."),
         _("Seal the parcel well."),
-        _("Stick the label on the largest side, flat and fully visible."),
-    )
+    ]
+    if data.pickup_on is None:
+        steps.append(_("Stick the label on the largest side, flat and fully visible."))
+    receipt = [] if data.pickup_on else [
+        Spacer(1, 2 * mm),
+        Paragraph(text(_("Keep the receipt from the drop-off point until your refund has arrived.")), SMALL),
+    ]  # fmt: skip
     return [
         _header(data),
         Paragraph(_("Put these in the parcel"), HEADING),
@@ -113,8 +119,7 @@ def _story(data: PackingData) -> list[Flowable]:
             [
                 Paragraph(_("Hand in the parcel"), HEADING),
                 *(Paragraph(text(line), STEP, bulletText="•") for line in data.drop_off),
-                Spacer(1, 2 * mm),
-                Paragraph(text(_("Keep the receipt from the drop-off point until your refund has arrived.")), SMALL),
+                *receipt,
             ]
         ),
     ]
@@ -122,9 +127,13 @@ def _story(data: PackingData) -> list[Flowable]:
 
 def _header(data: PackingData) -> Table:
     """Title, return and deadline on the left; the QR code for drop-off without a printer on the right."""
+    if data.pickup_on is not None:
+        headline = _("Pickup on %(day)s") % {"day": format_day(data.pickup_on, data.language)}
+    else:
+        headline = _("Send by %(day)s") % {"day": format_day(data.send_by, data.language)}
     deadline = Table(
         [
-            [Paragraph(text(_("Send by %(day)s") % {"day": format_day(data.send_by, data.language)}), DEADLINE)],
+            [Paragraph(text(headline), DEADLINE)],
             [Paragraph(text(data.method), BODY)],
         ],
         colWidths=[CONTENT_WIDTH - QR_COLUMN - 6 * mm],
@@ -149,8 +158,11 @@ def _header(data: PackingData) -> Table:
     right = [
         QrFlowable(data.qr_payload or data.return_number, 38 * mm),
         Paragraph(text(data.return_number), NUMBER),
-        Paragraph(text(_("No printer? Show this code on your phone when you hand in the parcel.")), CAPTION),
     ]
+    if data.pickup_on is None:
+        right.append(
+            Paragraph(text(_("No printer? Show this code on your phone when you hand in the parcel.")), CAPTION)
+        )
     return Table(
         [[left, right]],
         colWidths=[CONTENT_WIDTH - QR_COLUMN, QR_COLUMN],

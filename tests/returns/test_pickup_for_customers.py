@@ -4,10 +4,12 @@ or that it could not be booked and what to do instead; never a time nobody promi
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pypdf import PdfReader
 
 from returns.access import status_token
 from returns.models import ReturnRequest, ReturnState
@@ -75,3 +77,16 @@ def test_the_packing_instructions_tell_the_booked_time_not_a_promised_one(client
     page = client.get(reverse("returns:packing", args=[status_token(return_request)])).content.decode()
     assert "on 8 December 2026, 10:00–14:00" in page
     assert OLD_PROMISE not in page
+
+
+def test_a_pickups_packing_instructions_name_the_pickup_day_and_ask_for_no_label_or_drop_off(client: Client) -> None:
+    return_request = a_pickup(pickup_reference="PU-4411", pickup_window="10:00–14:00")
+    url = reverse("returns:packing", args=[status_token(return_request)])
+    page = client.get(url).content.decode()
+    pdf = client.get(url + "?format=pdf").content
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for shown in (page, text):
+        assert "Pickup on 8 December 2026" in shown
+        assert "Send by" not in shown
+        assert "Stick the label" not in shown
+    assert "drop-off point" not in text and "No printer?" not in text
