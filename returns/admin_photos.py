@@ -2,8 +2,8 @@
 
 Uploads are never served from a public URL (nothing maps MEDIA_URL): staff open a photo by its id
 through this view, behind the admin's login and the right to see returns. The bytes go out with the
-content type checked at upload (`returns.photos.check_photo`), never sniffed, shown inline, and kept
-only in the staff member's own browser cache.
+content type they were re-encoded to at upload (`returns.photos.photo_prepare`), never sniffed, shown
+inline, and kept only in the staff member's own browser cache.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from returns.models import ReturnPhoto
+from returns.photos import STORED_TYPES
 
-# What check_photo lets in; anything else in the column is served as bytes to download, never rendered.
-SERVED_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic"}
+# What photo_prepare stores, and what uploads were kept as before photos were re-encoded; anything else
+# in the column is served as bytes to download, never rendered.
+SERVED_TYPES = STORED_TYPES | {"image/webp": ".webp", "image/heic": ".heic"}
 THUMBNAIL_PIXELS = 320
 
 
@@ -55,7 +57,7 @@ def _original(photo: ReturnPhoto) -> FileResponse:
 
 
 def _thumbnail(photo: ReturnPhoto) -> bytes | None:
-    """A small JPEG, upright; None when Pillow cannot read the photo (HEIC): the original is served then."""
+    """A small JPEG, upright; None when Pillow cannot read the photo: the original is served then."""
     if photo.content_type not in SERVED_TYPES:
         return None
     try:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from returns.models import OrderLine, Resolution, ReturnMethodOption, ReturnReason, Variant
-from returns.photos import PhotoRejected, check_photo
+from returns.photos import PhotoRejected, PreparedPhoto, photo_prepare
 from returns.policy import LineEligibility
 
 MAX_PHOTOS_PER_ITEM = 3
@@ -33,16 +33,15 @@ class MultipleFileInput(forms.ClearableFileInput):
 class PhotosField(forms.FileField):
     widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"})
 
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        files = [file for file in (data if isinstance(data, list | tuple) else [data]) if file]
+    def clean(self, data: Any, initial: Any = None) -> list[PreparedPhoto]:
+        """The photos decoded and re-encoded, ready to store; a refusal for any of them stores none."""
+        files: list[UploadedFile] = [file for file in (data if isinstance(data, list | tuple) else [data]) if file]
         if len(files) > MAX_PHOTOS_PER_ITEM:
             raise forms.ValidationError(_("Add at most %(count)d photos per item.") % {"count": MAX_PHOTOS_PER_ITEM})
-        for file in files:
-            try:
-                check_photo(file)
-            except PhotoRejected as problem:
-                raise forms.ValidationError(str(problem)) from None
-        return files
+        try:
+            return [photo_prepare(file) for file in files]
+        except PhotoRejected as problem:
+            raise forms.ValidationError(str(problem)) from None
 
 
 class ItemsForm(forms.Form):
@@ -123,7 +122,7 @@ class ItemsForm(forms.Form):
             if self.cleaned_data.get(f"qty_{line.id}")
         ]
 
-    def photos(self) -> dict[int, list[UploadedFile]]:
+    def photos(self) -> dict[int, list[PreparedPhoto]]:
         return {
             line.id: self.cleaned_data.get(f"photos_{line.id}") or []
             for line in self.lines

@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 from refunds.models import Refund, RefundState
 from refunds.services import refund_confirm, refund_execute
 from returns.models import Order, Resolution, ReturnState, Variant
-from returns.photos import photos_store_draft
+from returns.photos import photo_prepare, photos_store_draft
 from returns.services import (
     LineRequest,
     ReceivedLine,
@@ -78,9 +78,8 @@ def demo_return(demo: DemoReturn, order: Order, staff: User, now: dt.datetime) -
     lines = {line.variant.sku: line for line in order.lines.select_related("variant") if line.variant.sku in demo.skus}
     draft_key = f"demo-{order.number}"
     if demo.photos:
-        photos_store_draft(
-            draft_key=draft_key, photos={line.pk: [defect_photo(1), defect_photo(2)] for line in lines.values()}
-        )
+        photos = [photo_prepare(defect_photo(1)), photo_prepare(defect_photo(2))]
+        photos_store_draft(draft_key=draft_key, photos={line.pk: photos for line in lines.values()})
     exchange = {sku: Variant.objects.get(sku=wanted).pk for sku, wanted in demo.exchange_to.items()}
     return_request = return_create(
         order=order,
