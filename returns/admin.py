@@ -384,7 +384,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
         """The carrier's booking (day, window, reference), or why there is none; '-' for other methods."""
         text = pickup_for_staff(obj)
         if obj.pickup_problem:
-            return format_html('<strong class="pickup-problem" style="color:#b54708">{}</strong>', text)
+            return format_html('<strong class="pickup-problem">{}</strong>', text)
         return text or "-"
 
     @admin.display(description="customer", ordering="order__customer__email")

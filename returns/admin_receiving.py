@@ -30,7 +30,7 @@ class ScanForm(forms.Form):
 
 class ReceiveLineForm(forms.Form):
     received_quantity = forms.IntegerField(
-        min_value=0, label="Received", widget=forms.NumberInput(attrs={"style": "width: 5em"})
+        min_value=0, label="Received", widget=forms.NumberInput(attrs={"class": "quantity-input"})
     )
     condition = forms.ChoiceField(choices=Condition.choices)
     accept = forms.TypedChoiceField(

@@ -35,7 +35,7 @@ class StaffReturnForm(forms.Form):
 
 
 class StaffLineForm(forms.Form):
-    quantity = forms.IntegerField(min_value=0, initial=0, widget=forms.NumberInput(attrs={"style": "width: 5em"}))
+    quantity = forms.IntegerField(min_value=0, initial=0, widget=forms.NumberInput(attrs={"class": "quantity-input"}))
     reason = forms.ChoiceField(choices=())
 
     def __init__(self, *args: object, line: OrderLine, reasons: list[tuple[str, str]], **kwargs: object) -> None:

@@ -9,6 +9,7 @@ naming it, so an operator sees at once everything there is to fix.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 import environ
 
 T = TypeVar("T")
+ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
 
 
 class Invalid(ValueError):
@@ -84,6 +86,18 @@ class Env:
         return self._read(
             name, lambda value: [i.strip() for i in value.split(",") if i.strip()], default, required=required
         )
+
+    def origins(self, name: str, *, default: list[str]) -> list[str]:
+        """Comma-separated web origins (`https://www.shop.example`, `https://*.shop.example`), e.g. for a CSP
+        directive: nothing else gets through, so a value cannot smuggle in another directive."""
+
+        def parse(value: str) -> list[str]:
+            items = [item.strip() for item in value.split(",") if item.strip()]
+            if not all(ORIGIN.fullmatch(item) for item in items):
+                raise Invalid("must be origins like https://www.shop.example, separated by commas.")
+            return items
+
+        return self._read(name, parse, default)
 
     def path(self, name: str, *, default: Path) -> Path:
         return self._read(name, Path, default)

@@ -7,8 +7,10 @@ production shape (PostgreSQL, Redis, SMTP); missing or malformed ones stop
 start-up with one line naming the variable (see ``returns_portal.env``).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 from django.utils.translation import gettext_lazy as _
 
 from returns_portal.env import Env
@@ -45,14 +47,18 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",  # django-csp's system checks
     "returns",
     "refunds",
     "followup",
     "returns_portal.demo",
+    "returns_portal.staff",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "returns_portal.csp.ContentSecurityPolicyMiddleware",
     "returns_portal.errors.RejectNulBytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "returns_portal.staff.sessions.StaffIdleTimeout",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "returns_portal.urls"
@@ -201,6 +209,31 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# --- Content-Security-Policy ---------------------------------------------------
+
+# Pages load scripts, styles, images and fonts from the portal itself and nothing inline (templates keep
+# their CSS and JS under static/; tests/test_csp.py keeps it so), post forms only to it, and are never
+# framed unless CSP_FRAME_ANCESTORS names the shop's origins that embed the portal. CSP_REPORT_ONLY=true
+# only reports what the policy would block (in the browser's console), e.g. while a shop that embeds
+# the portal tries it; framing stays enforced even then. django-csp 4 reads only the two dicts below:
+# a Django setting named CSP_... is its old format, which its system check refuses.
+_FRAME_ANCESTORS = env.origins("CSP_FRAME_ANCESTORS", default=[]) or [csp.NONE]
+_POLICY: dict[str, list[str] | None] = {
+    "default-src": [csp.SELF],
+    "script-src": [csp.SELF],
+    "style-src": [csp.SELF],
+    "img-src": [csp.SELF],
+    "object-src": [csp.NONE],
+    "base-uri": [csp.SELF],
+    "form-action": [csp.SELF],
+    "frame-ancestors": _FRAME_ANCESTORS,
+}
+if env.flag("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _POLICY}
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": None, "frame-ancestors": _FRAME_ANCESTORS}}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _POLICY}
+
 # --- REST framework -------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -247,6 +280,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", default="INFO")},
+    # django-axes says every failed staff login and lockout at WARNING; its INFO lines are bookkeeping
+    # (successful logins are under Access logs in the admin).
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- The portal -------------------------------------------------------------------
@@ -259,6 +295,24 @@ RETURN_CARRIER_COUNTRY = env.text("RETURN_CARRIER_COUNTRY", default="SE")
 RETURN_PICKUP_WINDOW = env.text("RETURN_PICKUP_WINDOW", default="08:00–18:00")  # when the built-in carrier comes
 # How many proxies in front of the portal add to X-Forwarded-For (0: none). Look-up limits count per client.
 TRUSTED_PROXIES = env.number("TRUSTED_PROXIES", default=0)
+
+# --- Staff logins -------------------------------------------------------------------
+
+# django-axes counts failed logins in the database, so every web process agrees: after
+# STAFF_LOGIN_FAILURES for one user name, or from one client address, logins are refused until
+# STAFF_LOGIN_COOLOFF_MINUTES have passed since the last one (refused tries do not prolong it).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.number("STAFF_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.number("STAFF_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # so the lockout page can say when it ends
+AXES_CLIENT_IP_CALLABLE = "returns_portal.staff.lockout.client_ip"  # the client TRUSTED_PROXIES points at
+AXES_LOCKOUT_CALLABLE = "returns_portal.staff.lockout.locked_out"
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # the log names the user and the address (never the password)
+AXES_VERBOSE = False  # no start-up line from every manage.py command; log lines keep user and address
+# Logged-in sessions end after this long without a request (0: no idle limit, Django's two weeks).
+STAFF_SESSION_IDLE_MINUTES = env.number("STAFF_SESSION_IDLE_MINUTES", default=60)
 
 # Every variable has been read: stop now, naming each one that is missing or malformed.
 env.check()

@@ -2,13 +2,16 @@
 
 Skipped with the reason when Chromium or Playwright is missing, except under
 REQUIRE_SERVICES=1 (CI), where that fails the run. Screenshots of every step go
-to test-artifacts/screenshots/.
+to test-artifacts/screenshots/. Every page runs under the portal's
+Content-Security-Policy, and a test fails when the browser reports a violation.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -77,3 +80,65 @@ class Shots:
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Shots:
     return Shots(request.node.name)
+
+
+# --- Content-Security-Policy: a violation fails the test ------------------------------------------
+
+# Chromium logs each violation ("Refused to apply inline style ...", or in newer builds "Applying inline
+# style violates the following Content Security Policy directive ..."); the page's securitypolicyviolation
+# event is logged too, by a script the browser runs before the page's own (the policy does not apply to it).
+VIOLATION_MESSAGE = re.compile(r"Refused to|Content Security Policy|securitypolicyviolation")
+LOG_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) => console.error(
+  `securitypolicyviolation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"} ` +
+  `in ${event.sourceFile || event.documentURI}:${event.lineNumber}`));"""
+
+
+class CspViolations:
+    """What the browser reported against the Content-Security-Policy, in every context of one test."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.expected: dict[str, str] = {}
+
+    def watch(self, context) -> None:
+        context.add_init_script(LOG_VIOLATIONS)
+        context.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if VIOLATION_MESSAGE.search(message.text):
+            self.messages.append(f"{message.text} ({message.location.get('url', '')})")
+
+    def expect_blocked(self, url: str, *, because: str) -> None:
+        """A request the policy is meant to block on this page (`because` says why it is there at all)."""
+        self.expected[url] = because
+
+    def unexpected(self) -> list[str]:
+        return [text for text in self.messages if not any(url in text for url in self.expected)]
+
+
+CSP_VIOLATIONS = pytest.StashKey[CspViolations]()
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request: pytest.FixtureRequest, browser, monkeypatch: pytest.MonkeyPatch) -> CspViolations:
+    """Watches every browser context the test opens (pytest-playwright's `page` and its own ones)."""
+    violations = CspViolations()
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        violations.watch(context)
+        return context
+
+    monkeypatch.setattr(browser, "new_context", watched_context)
+    request.node.stash[CSP_VIOLATIONS] = violations
+    return violations
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    result = yield
+    violations = item.stash.get(CSP_VIOLATIONS, None)
+    if violations is not None and violations.unexpected():
+        pytest.fail("The page broke its Content-Security-Policy:\n" + "\n".join(violations.unexpected()))
+    return result

@@ -68,8 +68,12 @@ def emails(return_request: ReturnRequest) -> list:
 
 
 def show(page, shots, email, step: str) -> None:
-    page.set_content(email.alternatives[0][0])
-    shots(page, step)
+    """The e-mail's HTML as a mail client shows it: in a blank tab, not under the portal's page and its CSP."""
+    tab = page.context.new_page()
+    tab.set_viewport_size(page.viewport_size)
+    tab.set_content(email.alternatives[0][0])
+    shots(tab, step)
+    tab.close()
 
 
 def money_in(text: str) -> bool:

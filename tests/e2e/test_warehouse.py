@@ -53,3 +53,6 @@ def test_warehouse_scans_receives_and_refunds(live_server, page, shots, migratio
     money = page.locator(".support-result", has_text=parcel.number).inner_text()  # she has returned more before
     assert "Succeeded" in money
     assert "paid " in money
+    link = page.locator(".support-result", has_text=parcel.number).locator("input.status-link")
+    link.click()  # one click selects the whole status link, to paste into a reply (static/js/staff.js)
+    assert link.evaluate("field => [field.selectionStart, field.selectionEnd]") == [0, len(link.input_value())]
