@@ -26,7 +26,7 @@ from refunds.store_credit import store_credit_bonus
 from returns.access import status_token
 from returns.documents.for_return import LABELLED_METHODS, drop_off_lines, label_pdf, packing_pdf, send_by
 from returns.l10n import format_day, format_money
-from returns.models import Order, Resolution, ReturnMethod, ReturnRequest, ReturnState
+from returns.models import TO_BE_SENT_STATES, Order, Resolution, ReturnMethod, ReturnRequest, ReturnState
 from returns.outcomes import (
     LineOutcome,
     item_text,
@@ -37,8 +37,6 @@ from returns.outcomes import (
     replacements_text,
 )
 from returns.pickup_text import pickup_facts
-
-TO_BE_SENT = (ReturnState.REQUESTED, ReturnState.APPROVED)
 
 
 @dataclass
@@ -148,7 +146,7 @@ def confirmation(message: OutboxMessage) -> Content:
         paragraphs.append(_("We look at your return first and e-mail you as soon as it is approved."))
         paragraphs.append(_("Please send the parcel only then."))
     attachments = []
-    if return_request.state in TO_BE_SENT:
+    if return_request.state in TO_BE_SENT_STATES:
         paragraphs += drop_off_lines(return_request)
         if return_request.state == ReturnState.APPROVED and return_request.method != ReturnMethod.PICKUP:
             # The send-by day counts from the approval: a return still waiting for it has none yet.
@@ -223,7 +221,7 @@ def approved(message: OutboxMessage) -> Content:
         _("Good news: we have approved your return %(number)s for order %(order)s.")
         % {"number": return_request.number, "order": return_request.order.number}
     ]
-    if return_request.state in TO_BE_SENT:
+    if return_request.state in TO_BE_SENT_STATES:
         paragraphs += drop_off_lines(return_request)
         if return_request.method != ReturnMethod.PICKUP:
             paragraphs.append(_("Please send the parcel by %(day)s.") % {"day": format_day(send_by(return_request))})

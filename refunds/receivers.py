@@ -10,7 +10,7 @@ from django.db import transaction
 from refunds.selectors import order_refundable
 from refunds.services import RefundRefused, refund_for_return, refund_proposal
 from refunds.tasks import pay_refund
-from returns.models import Resolution, ReturnRequest, ReturnState
+from returns.models import MONEY_RESOLUTIONS, Resolution, ReturnRequest, ReturnState
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,3 @@ def _queue_payout(refund_id: int, by_id: int | None) -> None:
         pay_refund.delay(refund_id, by_id)
     except Exception:  # the broker is down: the refund stays pending, in the refunds list, for staff to pay
         log.warning("The payout of refund %s did not go through; it stays pending", refund_id, exc_info=True)
-
-
-MONEY_RESOLUTIONS = frozenset({Resolution.REFUND, Resolution.STORE_CREDIT})

@@ -23,7 +23,7 @@ from refunds.models import TRANSITIONS, Refund, RefundEvent, RefundLine, RefundL
 from refunds.providers import Outcome, PayoutRequest, PayoutResult, ProviderTimeout, get_provider
 from refunds.selectors import items_room, return_refunded_by_kind
 from returns import deadlines
-from returns.models import Order, Resolution, ReturnLine, ReturnRequest, ReturnState
+from returns.models import INSPECTED_STATES, Order, Resolution, ReturnLine, ReturnRequest, ReturnState
 from returns.money import ZERO, round_money
 from returns.pricing import vat_included
 from returns.services import return_transition
@@ -31,10 +31,6 @@ from returns.services import return_transition
 
 class InvalidRefundTransition(Exception):
     pass
-
-
-# Inspected returns are refunded; a completed one still answers a repeated idempotency key.
-REFUNDABLE_RETURN_STATES = frozenset({ReturnState.INSPECTED, ReturnState.COMPLETED})
 
 
 def _actor(by: User | None, actor: str) -> str:
@@ -291,7 +287,8 @@ def refund_for_return_keyed(
     """The refund of an inspected return for this key, and whether this call made it (False: the
     key's refund already existed). What it pays is proposed under the order's lock, so a request
     with another key finds the units already covered and is refused with the refund that covers them."""
-    if return_request.state not in REFUNDABLE_RETURN_STATES:
+    # Inspected returns are refunded; a completed one still answers a repeated idempotency key.
+    if return_request.state not in INSPECTED_STATES:
         raise RefundRefused(
             _("Return %(number)s is %(state)s: it is refunded once it has been inspected.")
             % {"number": return_request.number, "state": ReturnState(return_request.state).label.lower()}

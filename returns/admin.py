@@ -25,7 +25,7 @@ from returns.admin_actions import act_on_each, ask_first
 from returns.admin_photos import photo_view
 from returns.admin_receiving import receive_view, scan_view
 from returns.admin_staff_return import staff_return_view
-from returns.pickup_text import WAITING_STATES, pickup_for_staff
+from returns.pickup_text import pickup_for_staff
 from returns.selectors import order_match, return_match, staff_return_lines
 from returns.services import (
     InvalidTransition,
@@ -303,7 +303,7 @@ class PickupDayFilter(admin.SimpleListFilter):
             return queryset
         pickups = queryset.filter(method=models.ReturnMethod.PICKUP).exclude(state__in=models.VOID_STATES)
         if value == "problem":
-            return pickups.exclude(pickup_problem="").filter(state__in=WAITING_STATES)
+            return pickups.exclude(pickup_problem="").filter(state__in=models.TO_BE_SENT_STATES)
         today = timezone.localdate()
         try:
             day = {"today": today, "tomorrow": today + dt.timedelta(days=1)}.get(value) or dt.date.fromisoformat(value)

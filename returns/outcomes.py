@@ -10,14 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from returns.models import Outcome, Resolution, ReturnLine, ReturnRequest, ReturnState, Variant
-
-# After these states the inspection has spoken: every line is accepted or rejected.
-INSPECTED_STATES = frozenset({ReturnState.INSPECTED, ReturnState.COMPLETED})
-# Returns that ended before anything was sent or checked.
-CLOSED_STATES = frozenset({ReturnState.REJECTED, ReturnState.CANCELLED, ReturnState.EXPIRED})
-# What the customer chose decides whether money is spoken of at all.
-MONEY_RESOLUTIONS = frozenset({Resolution.REFUND, Resolution.STORE_CREDIT})
+from returns.models import INSPECTED_STATES, Outcome, Resolution, ReturnLine, ReturnRequest, Variant
 
 
 def variant_text(variant: Variant) -> str:

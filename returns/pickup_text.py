@@ -13,10 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from returns.l10n import format_day
-from returns.models import ReturnMethod, ReturnRequest, ReturnState
-
-# While the parcel still waits at the customer's door; afterwards the pickup is history.
-WAITING_STATES = frozenset({ReturnState.REQUESTED, ReturnState.APPROVED})
+from returns.models import TO_BE_SENT_STATES, ReturnMethod, ReturnRequest
 
 
 def pickup_booked(return_request: ReturnRequest) -> bool:
@@ -58,7 +55,7 @@ def pickup_lines(return_request: ReturnRequest) -> list[str]:
 
 def pickup_facts(return_request: ReturnRequest) -> list[tuple[str, str]]:
     """For the customer's e-mail: one line, while the parcel still waits to be collected."""
-    if return_request.method != ReturnMethod.PICKUP or return_request.state not in WAITING_STATES:
+    if return_request.method != ReturnMethod.PICKUP or return_request.state not in TO_BE_SENT_STATES:
         return []
     if return_request.pickup_problem:
         return [(_("Pickup"), _("Could not be booked"))]

@@ -12,6 +12,7 @@ from returns.models.catalog import (
 )
 from returns.models.policy import (
     EU_WITHDRAWAL_DAYS,
+    MONEY_RESOLUTIONS,
     Resolution,
     ReturnMethod,
     ReturnMethodOption,
@@ -20,7 +21,9 @@ from returns.models.policy import (
     SeasonalExtension,
 )
 from returns.models.requests import (
+    INSPECTED_STATES,
     OPEN_STATES,
+    TO_BE_SENT_STATES,
     TRANSITIONS,
     VOID_STATES,
     Condition,
@@ -35,7 +38,10 @@ from returns.models.requests import (
 
 __all__ = [
     "EU_WITHDRAWAL_DAYS",
+    "INSPECTED_STATES",
+    "MONEY_RESOLUTIONS",
     "OPEN_STATES",
+    "TO_BE_SENT_STATES",
     "TRANSITIONS",
     "VOID_STATES",
     "Category",

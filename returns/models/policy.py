@@ -44,6 +44,10 @@ class Resolution(models.TextChoices):
     REPAIR = "repair", _("Repair or replacement")
 
 
+# What the customer chose decides whether money is spoken of (and paid) at all.
+MONEY_RESOLUTIONS = frozenset({Resolution.REFUND, Resolution.STORE_CREDIT})
+
+
 class ReturnPolicy(models.Model):
     """One policy is active at a time; the portal reads it on every request."""
 

@@ -40,6 +40,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # Returns in these states give their units back: the customer may return them again.
 VOID_STATES = frozenset({S.REJECTED, S.CANCELLED, S.EXPIRED})
+# The parcel is still with the customer: the carrier is booked for these, the label and pickup shown.
+TO_BE_SENT_STATES = frozenset({S.REQUESTED, S.APPROVED})
+# The inspection has spoken: every line is accepted or rejected.
+INSPECTED_STATES = frozenset({S.INSPECTED, S.COMPLETED})
 # Returns that still owe the customer something, so their refund date matters.
 OPEN_STATES = frozenset({S.REQUESTED, S.APPROVED, S.IN_TRANSIT, S.RECEIVED, S.INSPECTED})
 

@@ -21,20 +21,18 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from returns.carriers import PickupRefused, PickupRequest, ShipmentRequest, get_carrier
-from returns.models import Customer, ReturnMethod, ReturnPolicy, ReturnRequest, ReturnState
+from returns.models import TO_BE_SENT_STATES, Customer, ReturnMethod, ReturnPolicy, ReturnRequest
 
 log = logging.getLogger(__name__)
 
 SHIPPED_METHODS = frozenset({ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF})
-# Only a parcel still to be sent needs a booking: a cancelled or expired return does not.
-BOOKABLE_STATES = frozenset({ReturnState.REQUESTED, ReturnState.APPROVED})
 SHIPMENT_FIELDS = ["carrier", "tracking_number", "qr_payload"]
 PICKUP_FIELDS = ["pickup_reference", "pickup_window", "pickup_problem"]
 
 
 def return_awaits_carrier(return_request: ReturnRequest) -> bool:
     """Whether the carrier's answer (a tracking number, a pickup booking or refusal) is still to come."""
-    if return_request.state not in BOOKABLE_STATES:
+    if return_request.state not in TO_BE_SENT_STATES:
         return False
     if return_request.method in SHIPPED_METHODS:
         return not return_request.tracking_number
@@ -119,7 +117,7 @@ def return_book_pickup(*, return_request: ReturnRequest) -> ReturnRequest:
 def returns_awaiting_carrier(*, now: dt.datetime | None = None, grace: dt.timedelta) -> list[int]:
     """Returns still waiting for the carrier, made more than `grace` ago (younger ones are being booked now)."""
     now = now or timezone.now()
-    waiting = ReturnRequest.objects.filter(state__in=BOOKABLE_STATES, created_at__lte=now - grace).filter(
+    waiting = ReturnRequest.objects.filter(state__in=TO_BE_SENT_STATES, created_at__lte=now - grace).filter(
         _shipment_missing() | _pickup_missing()
     )
     return list(waiting.order_by("created_at").values_list("pk", flat=True))

@@ -25,6 +25,7 @@ from returns import access, pagecache, throttle
 from returns.forms import ChoiceForm, ItemsForm, LookupForm, pickup_days
 from returns.l10n import format_day, format_money, format_month_day, format_number
 from returns.models import (
+    MONEY_RESOLUTIONS,
     HelpGuide,
     Order,
     Resolution,
@@ -35,7 +36,7 @@ from returns.models import (
     Variant,
 )
 from returns.money import Currency
-from returns.outcomes import MONEY_RESOLUTIONS, promise_text, variant_text
+from returns.outcomes import promise_text, variant_text
 from returns.photos import photos_store_draft
 from returns.pricing import Selection
 from returns.selectors import (

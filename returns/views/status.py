@@ -17,10 +17,17 @@ from django.views.decorators.http import require_POST
 from returns import access, pagecache
 from returns.documents import render_packing_instructions
 from returns.documents.for_return import LABELLED_METHODS, label_pdf, packing_data, send_by
-from returns.models import Order, Resolution, ReturnLine, ReturnMethod, ReturnRequest, ReturnState
-from returns.outcomes import (
-    CLOSED_STATES,
+from returns.models import (
     MONEY_RESOLUTIONS,
+    VOID_STATES,
+    Order,
+    Resolution,
+    ReturnLine,
+    ReturnMethod,
+    ReturnRequest,
+    ReturnState,
+)
+from returns.outcomes import (
     line_outcomes,
     nothing_accepted,
     nothing_comes_text,
@@ -133,7 +140,7 @@ def what_comes(return_request: ReturnRequest, lines: list[ReturnLine], refunds: 
     outcomes = line_outcomes(lines)
     resolution = Resolution(return_request.resolution)
     none_accepted = nothing_accepted(return_request, outcomes)
-    ended = return_request.state in CLOSED_STATES
+    ended = return_request.state in VOID_STATES
     credit = issued_store_credit(refunds)
     # Refunds are read duck-typed (the app above); a store credit refund pays out as a code, not money.
     credit_refunds = [refund for refund in refunds if refund.method == STORE_CREDIT_METHOD]
