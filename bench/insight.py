@@ -58,9 +58,9 @@ def main() -> int:
     from django.utils import timezone
 
     from refunds import insight as money
-    from refunds.insight import last_days
     from returns import insight
     from returns.models import Customer
+    from returns_portal.core.periods import last_days
 
     year = last_days(365)
     some_customers = list(Customer.objects.values_list("pk", flat=True)[:50])

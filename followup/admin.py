@@ -20,7 +20,7 @@ from followup.models import (
     WebhookSubscriber,
 )
 from followup.outbox import NotFailed, outbox_resend
-from returns.admin_actions import act_on_each
+from returns_portal.core.admin_actions import act_on_each
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

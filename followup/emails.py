@@ -25,7 +25,6 @@ from refunds.models import Refund, RefundMethod, StoreCredit
 from refunds.store_credit import store_credit_bonus
 from returns.access import status_token
 from returns.documents.for_return import LABELLED_METHODS, drop_off_lines, label_pdf, packing_pdf, send_by
-from returns.l10n import format_day, format_money
 from returns.models import TO_BE_SENT_STATES, Order, Resolution, ReturnMethod, ReturnRequest, ReturnState
 from returns.outcomes import (
     LineOutcome,
@@ -37,6 +36,7 @@ from returns.outcomes import (
     replacements_text,
 )
 from returns.pickup_text import pickup_facts
+from returns_portal.core.l10n import format_day, format_money
 
 
 @dataclass

@@ -26,7 +26,7 @@ from django.utils import timezone
 from followup.models import FollowupSettings, Kind, MarketingObjection, OfferCode
 from followup.outbox import outbox_add
 from returns.models import OPEN_STATES, Order, ReturnRequest, ReturnState
-from returns.numbers import random_code
+from returns_portal.core.codes import random_code
 
 LOOKBACK_DAYS = 30
 

@@ -17,7 +17,7 @@ from refunds.models import Refund, RefundEvent, RefundLine, RefundState, StoreCr
 from refunds.selectors import refund_is_late, refunds_late
 from refunds.services import InvalidRefundTransition, RefundRefused, refund_confirm, refund_execute
 from returns import deadlines
-from returns.admin_actions import act_on_each
+from returns_portal.core.admin_actions import act_on_each
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -18,7 +18,7 @@ from refunds.models import RefundMethod
 from refunds.selectors import order_paid, order_refundable
 from refunds.services import RefundLineIn, RefundRefused, refund_create
 from returns.models import Order
-from returns.money import MONEY_PLACES
+from returns_portal.core.money import MONEY_PLACES
 
 
 class GoodwillForm(forms.Form):

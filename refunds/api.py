@@ -27,7 +27,7 @@ from refunds.services import (
 from refunds.store_credit import StoreCreditRefused, store_credit_redeem
 from refunds.support import support_search
 from returns.api import VIEW_RETURNS, ReturnOut, return_by_number
-from returns.api_base import Detail
+from returns_portal.core.api import Detail
 
 VIEW_REFUNDS = ("refunds.view_refund",)
 CHANGE_REFUNDS = ("refunds.change_refund",)

@@ -17,7 +17,7 @@ class RefundsConfig(AppConfig):
 
 def forget_status_page(sender: object, instance: object, **kwargs: object) -> None:
     """The customer's status page shows the refund: a changed refund makes it render again."""
-    from returns.pagecache import forget_status_pages
+    from returns.cached_pages import forget_status_pages
 
     if getattr(instance, "return_request_id", None):
         forget_status_pages(sender, instance)

@@ -20,8 +20,8 @@ from typing import Any
 from django.db.models import Q, Sum
 
 from refunds.models import RefundLine, RefundState
-from returns.insight import Period
-from returns.money import ZERO
+from returns_portal.core.money import ZERO
+from returns_portal.core.periods import Period
 
 # The Nordic VAT rates (FI 25.5/14/10, SE 25/12/6, NO 25/15/12, DK 25), a column each.
 NORDIC_RATES = [Decimal(rate) for rate in ("25.5", "25", "15", "14", "12", "10", "6", "0")]

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 
 from refunds.models import COUNTED_STATES, Refund, RefundLineKind
 from refunds.selectors import Covered, ItemRoom, items_room, order_refundable
-from returns.l10n import format_money
 from returns.models import Order, Outcome, ReturnLine, ReturnRequest
-from returns.money import ZERO
+from returns_portal.core.l10n import format_money
+from returns_portal.core.money import ZERO
 
 
 class RefundRefused(Exception):

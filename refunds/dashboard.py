@@ -18,7 +18,7 @@ from django.utils import timezone
 from refunds import bookkeeping, charts
 from refunds import insight as money_insight
 from returns import insight
-from returns.insight import Period
+from returns_portal.core.periods import Period
 
 TOP = 10
 

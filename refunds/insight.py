@@ -3,17 +3,15 @@ and what customers said. Grouped database queries only."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.utils import timezone
 
 from refunds.models import Refund, RefundState
 from refunds.selectors import refunds_late
-from returns.insight import Period
 from returns.models import ReturnRequest
+from returns_portal.core.periods import Period
 
 
 @dataclass(frozen=True)
@@ -64,8 +62,3 @@ def satisfaction(period: Period) -> Satisfaction:
         average=Decimal(average).quantize(Decimal("0.1")) if average is not None else None,
         per_score=[(score, rows.get(score, 0)) for score in range(1, 6)],
     )
-
-
-def last_days(days: int, *, now: dt.datetime | None = None) -> Period:
-    now = now or timezone.now()
-    return Period(now - dt.timedelta(days=days), now)

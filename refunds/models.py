@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from returns.models import Order, ReturnLine, ReturnRequest
 from returns.models.catalog import money_field
-from returns.money import Currency
+from returns_portal.core.money import Currency
 
 
 class RefundMethod(models.TextChoices):

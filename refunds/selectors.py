@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from refunds.models import COUNTED_STATES, Refund, RefundLine, RefundLineKind, RefundState
 from returns.models import Order, Outcome, ReturnLine, ReturnRequest
-from returns.money import ZERO, round_money
 from returns.pricing import PricedOrderLine, paid_per_line, units_amount
+from returns_portal.core.money import ZERO, round_money
 
 _line_total = ExpressionWrapper(
     F("unit_price") * F("quantity"), output_field=DecimalField(max_digits=14, decimal_places=2)

@@ -24,9 +24,9 @@ from refunds.providers import Outcome, PayoutRequest, PayoutResult, ProviderTime
 from refunds.selectors import items_room, return_refunded_by_kind
 from returns import deadlines
 from returns.models import INSPECTED_STATES, Order, Resolution, ReturnLine, ReturnRequest, ReturnState
-from returns.money import ZERO, round_money
 from returns.pricing import vat_included
 from returns.services import return_transition
+from returns_portal.core.money import ZERO, round_money
 
 
 class InvalidRefundTransition(Exception):

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from refunds.models import Refund, RefundLineKind, StoreCredit
 from returns.models import ReturnPolicy
-from returns.money import ZERO, round_money
-from returns.numbers import random_code
+from returns_portal.core.codes import random_code
+from returns_portal.core.money import ZERO, round_money
 
 
 class StoreCreditRefused(Exception):

@@ -21,7 +21,6 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from returns import access, deadlines, models
-from returns.admin_actions import act_on_each, ask_first
 from returns.admin_photos import photo_view
 from returns.admin_receiving import receive_view, scan_view
 from returns.admin_staff_return import staff_return_view
@@ -34,6 +33,7 @@ from returns.services import (
     return_reject,
     return_transition,
 )
+from returns_portal.core.admin_actions import act_on_each, ask_first
 
 
 @admin.register(models.Category)

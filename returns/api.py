@@ -17,8 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from returns.access import status_token
-from returns.api_base import Detail, refused
-from returns.insight import Period, product_flags
+from returns.insight import product_flags
 from returns.models import Condition, Order, ReturnPhoto, ReturnRequest, ReturnState
 from returns.numbers import normalize_return_number
 from returns.order_intake import IntakeRefused, OrderIn, orders_import
@@ -32,6 +31,8 @@ from returns.services import (
     return_transition,
 )
 from returns.services.errors import ReturnStateConflict
+from returns_portal.core.api import Detail, refused
+from returns_portal.core.periods import Period
 
 VIEW_ORDERS = ("returns.view_order",)
 VIEW_RETURNS = ("returns.view_returnrequest",)

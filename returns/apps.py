@@ -7,6 +7,7 @@ class ReturnsConfig(AppConfig):
     verbose_name = "Returns"
 
     def ready(self) -> None:
+        from returns.cached_pages import forget_status_pages
         from returns.models import (
             ReturnEvent,
             ReturnLine,
@@ -17,7 +18,6 @@ class ReturnsConfig(AppConfig):
             SeasonalExtension,
         )
         from returns.models.policy import forget_current_policy
-        from returns.pagecache import forget_status_pages
 
         for part_of_a_return in (ReturnRequest, ReturnLine, ReturnEvent):
             name = part_of_a_return.__name__

@@ -26,6 +26,7 @@ from returns.models import (
     ReturnRequest,
     Variant,
 )
+from returns_portal.core.periods import Period
 
 # A product is flagged when its rate is this many times its category's, with at least this many
 # units back, and one reason explains at least this share of them.
@@ -44,14 +45,9 @@ HINTS = {
 SUSPECT_CONDITIONS = (Condition.MISSING, Condition.WRONG_ITEM)
 
 
-@dataclass(frozen=True)
-class Period:
-    start: dt.datetime
-    end: dt.datetime
-
-    def orders(self) -> Q:
-        """Shop orders placed in the period (replacements for exchanges are not sales)."""
-        return Q(order__placed_at__gte=self.start, order__placed_at__lt=self.end, order__replacement_for__isnull=True)
+def sold_in(period: Period) -> Q:
+    """Order lines of shop orders placed in the period (replacements for exchanges are not sales)."""
+    return Q(order__placed_at__gte=period.start, order__placed_at__lt=period.end, order__replacement_for__isnull=True)
 
 
 @dataclass(frozen=True)
@@ -101,7 +97,7 @@ class Cohort:
 
 def cohort(period: Period) -> Cohort:
     sold = dict(
-        OrderLine.objects.filter(period.orders())
+        OrderLine.objects.filter(sold_in(period))
         .values_list("variant_id")
         .annotate(units=Sum("quantity"))
         .values_list("variant_id", "units")

@@ -1,17 +1,18 @@
 """Return numbers like ``R-7K3P9QX``: six random characters and a check character.
 
-The alphabet leaves out characters people confuse when reading or typing
-(0/O, 1/I/L, 5/S, U/V...), and has 29 symbols: a prime, so the weighted check
-character catches every single mistyped character and every swap of two
-neighbours. 29**6 (~600 million) numbers keep collisions rare; the unique
-constraint and a retry in the service handle the rare one.
+The characters are the unmistakable ones of ``returns_portal.core.codes``; their
+number, 29, is a prime, so the weighted check character catches every single
+mistyped character and every swap of two neighbours. 29**6 (~600 million)
+numbers keep collisions rare; the unique constraint and a retry in the service
+handle the rare one.
 """
 
 from __future__ import annotations
 
 import secrets
 
-ALPHABET = "23456789ABCDEFGHJKMNPQRTVWXYZ"
+from returns_portal.core.codes import ALPHABET
+
 PREFIX = "R-"
 BODY_LENGTH = 6
 _VALUES = {char: index for index, char in enumerate(ALPHABET)}
@@ -43,10 +44,3 @@ def normalize_return_number(text: str) -> str | None:
     if _weighted_sum(compact) % len(ALPHABET):
         return None
     return f"{PREFIX}{compact}"
-
-
-def random_code(prefix: str, groups: int, group_length: int = 4) -> str:
-    """A code people type at a checkout (store credit, offers): the same unmistakable characters,
-    e.g. random_code("SC-", 3) -> "SC-7K3P-9QXA-M2TD"."""
-    chunks = ("".join(secrets.choice(ALPHABET) for _ in range(group_length)) for _ in range(groups))
-    return prefix + "-".join(chunks)

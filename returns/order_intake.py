@@ -32,7 +32,7 @@ from returns.models import (
     Product,
     Variant,
 )
-from returns.money import Currency
+from returns_portal.core.money import Currency
 
 LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}
 

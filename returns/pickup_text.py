@@ -12,8 +12,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from returns.l10n import format_day
 from returns.models import TO_BE_SENT_STATES, ReturnMethod, ReturnRequest
+from returns_portal.core.l10n import format_day
 
 
 def pickup_booked(return_request: ReturnRequest) -> bool:

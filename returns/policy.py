@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
-from returns.l10n import format_day
+from returns_portal.core.l10n import format_day
 
 MonthDay = tuple[int, int]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from returns.money import ZERO, allocate, round_money
+from returns_portal.core.money import ZERO, allocate, round_money
 
 
 @dataclass(frozen=True)

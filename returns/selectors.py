@@ -25,10 +25,10 @@ from returns.models import (
     ReturnRequest,
     Variant,
 )
-from returns.money import ZERO
 from returns.numbers import normalize_return_number
 from returns.policy import LineEligibility, LineFacts, OrderFacts, PolicyRules, eligibility
 from returns.pricing import PricedOrderLine, Quote, Selection, Terms, quote
+from returns_portal.core.money import ZERO
 
 
 def policy_rules(policy: ReturnPolicy) -> PolicyRules:

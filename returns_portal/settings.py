@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",  # django-csp's system checks
+    "returns_portal.core",
     "returns",
     "refunds",
     "followup",
@@ -86,7 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "returns.context_processors.shop",
+                "returns_portal.core.context_processors.shop",
             ],
         },
     },
@@ -243,11 +244,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["returns.api_base.RolePermissions"],
+    "DEFAULT_PERMISSION_CLASSES": ["returns_portal.core.api.RolePermissions"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # one body format, one set of rules
-    "DEFAULT_THROTTLE_CLASSES": ["returns.api_base.IntegrationThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["returns_portal.core.api.IntegrationThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "returns.api_base.NewestFirst",
+    "DEFAULT_PAGINATION_CLASS": "returns_portal.core.api.NewestFirst",
     "PAGE_SIZE": 50,
 }
 # Requests per token (or per staff user) and period; a client over it gets 429 with Retry-After.
@@ -264,7 +265,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "returns.api_base.document_errors",
+        "returns_portal.core.api.document_errors",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ReturnStateEnum": "returns.models.ReturnState",

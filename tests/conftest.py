@@ -116,7 +116,7 @@ def _empty_cache() -> None:
     """Each test starts with an empty cache: no policy or look-up counts left by another."""
     from django.core.cache import cache
 
-    from returns import pagecache
+    from returns_portal.core import pagecache
 
     cache.clear()
     pagecache.forget_local()

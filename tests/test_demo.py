@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from refunds.bookkeeping import report_csv
 from refunds.models import Refund, RefundState, StoreCredit
-from returns.insight import Period
 from returns.models import Order, Outcome, ReturnPhoto, ReturnRequest, ReturnState
+from returns_portal.core.periods import Period
 
 pytestmark = pytest.mark.django_db
 

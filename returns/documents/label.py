@@ -30,7 +30,7 @@ from returns.documents.drawing import (
     draw_text,
     new_canvas,
 )
-from returns.l10n import format_day
+from returns_portal.core.l10n import format_day
 
 WIDTH, HEIGHT = A6
 MARGIN = 5 * mm

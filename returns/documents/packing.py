@@ -23,7 +23,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
 from returns.documents.drawing import BOLD, CREATOR, FONT, INK, MUTED, draw_qr, draw_text, printable
-from returns.l10n import format_day
+from returns_portal.core.l10n import format_day
 
 MARGIN = 18 * mm
 CONTENT_WIDTH = A4[0] - 2 * MARGIN

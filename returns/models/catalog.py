@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from returns.money import MONEY_DIGITS, MONEY_PLACES, ZERO, Currency
+from returns_portal.core.money import MONEY_DIGITS, MONEY_PLACES, ZERO, Currency
 
 
 class Language(models.TextChoices):

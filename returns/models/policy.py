@@ -12,8 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from returns.models.catalog import Category, Product, money_field
-from returns.money import ZERO, Currency
 from returns.policy import ExtensionRule
+from returns_portal.core.money import ZERO, Currency
 
 CURRENT_POLICY_KEY = "returns:current-policy"
 POLICY_CACHE_SECONDS = 300  # changes are forgotten at once; this only bounds edits made behind Django's back
@@ -21,7 +21,7 @@ POLICY_CACHE_SECONDS = 300  # changes are forgotten at once; this only bounds ed
 
 def forget_current_policy(**kwargs: object) -> None:
     """Signal receiver: any change to the policy or its parts makes the next request reload it."""
-    from returns.pagecache import forget_policy_pages
+    from returns.cached_pages import forget_policy_pages
 
     cache.delete(CURRENT_POLICY_KEY)
     forget_policy_pages()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from returns.models.catalog import Order, OrderLine, Product, Variant, money_field
 from returns.models.policy import Resolution, ReturnMethod, ReturnReason
-from returns.money import ZERO
+from returns_portal.core.money import ZERO
 
 
 class ReturnState(models.TextChoices):

@@ -28,7 +28,6 @@ from returns.models import (
     ReturnState,
     Variant,
 )
-from returns.money import ZERO
 from returns.numbers import new_return_number
 from returns.policy import eligibility, ineligibility_text
 from returns.pricing import Charge, Quote, Selection
@@ -37,6 +36,7 @@ from returns.services.booking import return_book_carrier
 from returns.services.errors import ReturnRefused
 from returns.services.stock import exchange_reserve
 from returns.services.transitions import actor_name, return_transition
+from returns_portal.core.money import ZERO
 
 PICKUP_DAYS_AHEAD = 14
 

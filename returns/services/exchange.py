@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from returns.models import Order, OrderLine, Outcome, ReturnRequest, ReturnState
-from returns.money import ZERO
 from returns.services.errors import ReturnRefused
 from returns.services.stock import exchange_release
 from returns.services.transitions import return_transition
+from returns_portal.core.money import ZERO
 
 
 def exchange_fulfil(*, return_request: ReturnRequest, now: dt.datetime | None = None) -> Order | None:

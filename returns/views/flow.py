@@ -21,9 +21,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from returns import access, pagecache, throttle
+from returns import access
 from returns.forms import ChoiceForm, ItemsForm, LookupForm, pickup_days
-from returns.l10n import format_day, format_money, format_month_day, format_number
 from returns.models import (
     MONEY_RESOLUTIONS,
     HelpGuide,
@@ -35,7 +34,6 @@ from returns.models import (
     ReturnReason,
     Variant,
 )
-from returns.money import Currency
 from returns.outcomes import promise_text, variant_text
 from returns.photos import photos_store_draft
 from returns.pricing import Selection
@@ -49,6 +47,9 @@ from returns.selectors import (
 )
 from returns.services import LineRequest, ReturnRefused, return_create, self_help_record
 from returns.views.common import client_address, remember_language, with_order
+from returns_portal.core import pagecache, throttle
+from returns_portal.core.l10n import format_day, format_money, format_month_day, format_number
+from returns_portal.core.money import Currency
 
 
 class Draft:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from returns import access, pagecache
+from returns import access
 from returns.documents import render_packing_instructions
 from returns.documents.for_return import LABELLED_METHODS, label_pdf, packing_data, send_by
 from returns.models import (
@@ -36,6 +36,7 @@ from returns.outcomes import (
 )
 from returns.services import InvalidTransition, return_ensure_shipment, return_transition
 from returns.views.common import link_problem, with_return
+from returns_portal.core import pagecache
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from refunds.models import StoreCredit
-from returns.l10n import format_money
 from returns.models import Order, ReturnRequest
 from returns.services import ReceivedLine, replacement_ship, return_receive
+from returns_portal.core.l10n import format_money
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

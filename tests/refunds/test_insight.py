@@ -20,9 +20,10 @@ from django.utils import timezone
 from refunds.bookkeeping import HEADER, report_csv
 from refunds.models import Refund, RefundLine
 from refunds.services import RefundLineIn, refund_confirm, refund_create, refund_execute
-from returns.insight import Period, category_rates, customer_flags, product_flags, product_rates
+from returns.insight import category_rates, customer_flags, product_flags, product_rates
 from returns.models import ReturnRequest, ReturnState
 from returns.services import LineRequest, ReceivedLine, return_create, return_receive, return_transition
+from returns_portal.core.periods import Period
 from tests.factories import (
     CategoryFactory,
     CustomerFactory,

@@ -490,7 +490,7 @@ def test_a_partly_rejected_return_shows_each_lines_outcome_and_why(
     assert f'<span class="badge badge-completed">{accepted}</span>' in page
     assert f'<span class="badge badge-rejected">{rejected}</span> <span class="reason">Worn and washed.</span>' in page
     refund = return_request.refunds.get()
-    from returns.l10n import format_money
+    from returns_portal.core.l10n import format_money
 
     assert format_money(refund.amount, "SEK", language) in page
     assert format_money(return_request.expected_refund, "SEK", language) not in page  # the quote is history

@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from returns.documents import LabelData, PackingData, PackingItem, render_label, render_packing_instructions
-from returns.l10n import format_day
+from returns_portal.core.l10n import format_day
 from tests.conftest import REQUIRE_SERVICES
 
 LABEL = LabelData(

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from returns.l10n import format_money
-from returns.money import allocate, round_money
 from returns.numbers import ALPHABET, check_character, new_return_number, normalize_return_number
+from returns_portal.core.l10n import format_money
+from returns_portal.core.money import allocate, round_money
 
 
 def test_new_numbers_are_valid_and_read_back_from_sloppy_typing() -> None:

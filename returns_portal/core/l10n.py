@@ -10,7 +10,7 @@ from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency, format_decimal
 from django.utils import translation
 
-from returns.money import round_money
+from returns_portal.core.money import round_money
 
 # Babel locales for the portal's languages (Django says "nb", Babel "nb_NO").
 BABEL_LOCALES = {"en": "en_IE", "sv": "sv_SE", "fi": "fi_FI", "nb": "nb_NO", "da": "da_DK"}

@@ -84,13 +84,3 @@ def forget(keys: Iterable[str]) -> None:
     for key in keys:
         _local.pop(key, None)
     cache.delete_many(keys)
-
-
-def forget_status_pages(sender: object, instance: object, **kwargs: object) -> None:
-    """Signal receiver: a return, its lines or its history changed, so its status page did."""
-    return_id = getattr(instance, "return_request_id", None) or getattr(instance, "pk", None)
-    forget(key for new in (True, False) for key in page_keys("status", return_id, new))
-
-
-def forget_policy_pages() -> None:
-    forget([*page_keys("start"), *page_keys("policy")])

@@ -8,8 +8,7 @@ from decimal import Decimal
 from django import template
 from django.utils import timezone
 
-from returns.l10n import format_day, format_money
-from returns.policy import LineEligibility, ineligibility_text
+from returns_portal.core.l10n import format_day, format_money
 
 register = template.Library()
 
@@ -22,8 +21,3 @@ def money(amount: Decimal, currency: str) -> str:
 @register.filter
 def day(value: dt.date | dt.datetime) -> str:
     return format_day(timezone.localdate(value) if isinstance(value, dt.datetime) else value)
-
-
-@register.filter
-def ineligibility(result: LineEligibility) -> str:
-    return ineligibility_text(result)
