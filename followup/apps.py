@@ -6,7 +6,13 @@ class FollowupConfig(AppConfig):
     verbose_name = "Follow-ups"
 
     def ready(self) -> None:
-        from followup import receivers
+        # The outbox queues the send task by name: importing the tasks registers it in every process,
+        # a web process in eager mode included, not only in a worker that autodiscovers them.
+        from followup import (
+            checks,  # noqa: F401  (registers the system checks)
+            receivers,
+            tasks,  # noqa: F401
+        )
         from refunds.signals import refund_state_changed
         from returns.signals import return_created, return_state_changed
 

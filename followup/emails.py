@@ -23,9 +23,18 @@ from django.utils.translation import gettext as _
 from followup.models import FollowupSettings, Kind, OfferCode, OutboxMessage
 from refunds.models import Refund, RefundMethod, StoreCredit
 from refunds.store_credit import store_credit_bonus
+from returns import deadlines
 from returns.access import status_token
-from returns.documents.for_return import LABELLED_METHODS, drop_off_lines, label_pdf, packing_pdf, send_by
-from returns.models import TO_BE_SENT_STATES, Order, Resolution, ReturnMethod, ReturnRequest, ReturnState
+from returns.documents.for_return import drop_off_lines, label_pdf, packing_pdf
+from returns.models import (
+    LABELLED_METHODS,
+    TO_BE_SENT_STATES,
+    Order,
+    Resolution,
+    ReturnMethod,
+    ReturnRequest,
+    ReturnState,
+)
 from returns.outcomes import (
     LineOutcome,
     item_text,
@@ -150,7 +159,9 @@ def confirmation(message: OutboxMessage) -> Content:
         paragraphs += drop_off_lines(return_request)
         if return_request.state == ReturnState.APPROVED and return_request.method != ReturnMethod.PICKUP:
             # The send-by day counts from the approval: a return still waiting for it has none yet.
-            paragraphs.append(_("Please send the parcel by %(day)s.") % {"day": format_day(send_by(return_request))})
+            paragraphs.append(
+                _("Please send the parcel by %(day)s.") % {"day": format_day(deadlines.return_send_by(return_request))}
+            )
         attachments.append((f"packing-{return_request.number}.pdf", packing_pdf(return_request), "application/pdf"))
         if return_request.method in LABELLED_METHODS:
             paragraphs.append(_("The return label and the packing instructions are attached."))
@@ -224,7 +235,9 @@ def approved(message: OutboxMessage) -> Content:
     if return_request.state in TO_BE_SENT_STATES:
         paragraphs += drop_off_lines(return_request)
         if return_request.method != ReturnMethod.PICKUP:
-            paragraphs.append(_("Please send the parcel by %(day)s.") % {"day": format_day(send_by(return_request))})
+            paragraphs.append(
+                _("Please send the parcel by %(day)s.") % {"day": format_day(deadlines.return_send_by(return_request))}
+            )
         if return_request.method in LABELLED_METHODS:
             paragraphs.append(_("The return label and the packing instructions are on your return's page."))
     return Content(

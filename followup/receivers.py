@@ -1,5 +1,6 @@
 """Follow-ups react to what the returns and refunds apps publish: each event writes its
-message to the outbox, in the event's own transaction."""
+message to the outbox, in the event's own transaction. Webhooks carry the publishing app's
+versioned event payload (`returns.events`, `refunds.events`), never the REST API's shape."""
 
 from __future__ import annotations
 
@@ -12,21 +13,10 @@ from django.utils import timezone
 from followup.models import FollowupSettings, Kind
 from followup.outbox import outbox_add
 from followup.webhooks import webhooks_publish
-from refunds.api import RefundOut, refunds_for_api
+from refunds.events import refund_event_on_entering, refund_event_payload
 from refunds.models import Refund, RefundMethod, RefundState
-from returns.api import ReturnOut, return_by_number
+from returns.events import RETURN_CREATED, return_event_on_entering, return_event_payload
 from returns.models import Resolution, ReturnRequest, ReturnState
-
-RETURN_EVENTS = {
-    ReturnState.APPROVED: "return.approved",
-    ReturnState.RECEIVED: "return.received",
-    ReturnState.COMPLETED: "return.completed",
-}
-REFUND_EVENTS = {RefundState.SUCCEEDED: "refund.succeeded", RefundState.FAILED: "refund.failed"}
-
-
-def _return_data(return_request: ReturnRequest) -> dict[str, Any]:
-    return dict(ReturnOut(return_by_number(return_request.number)).data)
 
 
 def _to_customer(return_request: ReturnRequest) -> dict[str, Any]:
@@ -39,21 +29,17 @@ def _to_customer(return_request: ReturnRequest) -> dict[str, Any]:
     }
 
 
-def _refund_data(refund: Refund) -> dict[str, Any]:
-    return dict(RefundOut(refunds_for_api().get(pk=refund.pk)).data)
-
-
 def on_return_created(sender: object, return_request: ReturnRequest, **kwargs: Any) -> None:
     outbox_add(key=f"confirmation:{return_request.number}", kind=Kind.CONFIRMATION, **_to_customer(return_request))
-    webhooks_publish("return.created", return_request.number, lambda: _return_data(return_request))
+    webhooks_publish(RETURN_CREATED, return_request.number, lambda: return_event_payload(return_request))
 
 
 def on_return_state_changed(
     sender: object, return_request: ReturnRequest, to_state: str, by: User | None = None, **kwargs: Any
 ) -> None:
     number = return_request.number
-    if event := RETURN_EVENTS.get(ReturnState(to_state)):
-        webhooks_publish(event, f"{number}:{to_state}", lambda: _return_data(return_request))
+    if event := return_event_on_entering(to_state):
+        webhooks_publish(event, f"{number}:{to_state}", lambda: return_event_payload(return_request))
     if to_state == ReturnState.APPROVED and by is not None:
         # A person approved a return that waited for it; one approved at creation (by no one, within
         # the policy) is told so in its confirmation.
@@ -70,8 +56,8 @@ def on_return_state_changed(
 
 
 def on_refund_state_changed(sender: object, refund: Refund, to_state: str, **kwargs: Any) -> None:
-    if event := REFUND_EVENTS.get(RefundState(to_state)):
-        webhooks_publish(event, f"{refund.pk}:{to_state}:{refund.attempts}", lambda: _refund_data(refund))
+    if event := refund_event_on_entering(to_state):
+        webhooks_publish(event, f"{refund.pk}:{to_state}:{refund.attempts}", lambda: refund_event_payload(refund))
     if to_state != RefundState.SUCCEEDED:
         return
     order = refund.order

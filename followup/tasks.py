@@ -1,16 +1,21 @@
-"""Celery entry points for follow-ups: thin, idempotent, calling the outbox and win-back modules."""
+"""Celery entry points for follow-ups: thin, idempotent, calling the sending and win-back modules.
+
+The names are stable: the outbox queues the send task by its name (`followup.outbox.SEND_TASK`), so it
+imports nothing that sends; beat schedules the others by name.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from followup.outbox import outbox_send_many, outbox_sweep
+from followup.outbox import SEND_TASK
+from followup.sending import outbox_send_many, outbox_sweep
 from followup.winback import winback_candidates, winback_offer
 
 WINBACK_BATCH = 500
 
 
-@shared_task(name="followup.send_messages")
+@shared_task(name=SEND_TASK)
 def send_messages(ids: list[int]) -> dict[str, int]:
     """Send these outbox messages; any already sent, or being sent by another worker, are skipped."""
     return outbox_send_many(ids)

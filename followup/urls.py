@@ -7,5 +7,4 @@ app_name = "followup"
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("survey/<str:token>/<int:score>/", views.survey, name="survey"),
-    path("resend/<int:pk>/", views.resend, name="resend"),
 ]

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from followup.models import MarketingObjection, SurveyAnswer
-from followup.outbox import confirmation_resend
 from returns.models import ReturnRequest
 from returns.views.common import page_language
 
@@ -64,15 +59,3 @@ def _record(return_request: ReturnRequest, score: int, comment: str | None) -> S
     except IntegrityError:  # two clicks at once: the other one created it
         answer, _created = SurveyAnswer.objects.update_or_create(return_request=return_request, defaults=defaults)
     return answer
-
-
-@require_POST
-@login_required(login_url="admin:login")
-@permission_required("followup.add_outboxmessage", raise_exception=True)
-def resend(request: HttpRequest, pk: int) -> HttpResponse:
-    """From the support page: e-mail the customer their status link (and label) again."""
-    return_request = get_object_or_404(ReturnRequest.objects.select_related("order__customer"), pk=pk)
-    confirmation_resend(return_request=return_request)
-    messages.success(request, f"The status link for {return_request.number} is on its way to "
-                     f"{return_request.order.customer.email}.")  # fmt: skip
-    return redirect(f"{reverse('support:search')}?q={return_request.number}")

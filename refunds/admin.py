@@ -9,14 +9,15 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from refunds.admin_goodwill import goodwill_view
 from refunds.models import Refund, RefundEvent, RefundLine, RefundState, StoreCredit
 from refunds.selectors import refund_is_late, refunds_late
 from refunds.services import InvalidRefundTransition, RefundRefused, refund_confirm, refund_execute
-from returns import deadlines
+from returns import deadlines, extensions
+from returns.models import Order
 from returns_portal.core.admin_actions import act_on_each
 
 
@@ -113,6 +114,13 @@ class RefundAdmin(admin.ModelAdmin):
             name=_name,
             refusals=(RefundRefused, InvalidRefundTransition),
         )
+
+
+@extensions.order_admin_links.register
+def goodwill_refund_link(order: Order) -> list[extensions.AdminLink]:
+    """On the order in the admin: money back without a return (late delivery, a scratch), on this app's page."""
+    url = reverse("admin:refunds_refund_goodwill") + f"?order={order.number}"
+    return [extensions.AdminLink("Goodwill refund", url)]
 
 
 class RedeemedFilter(admin.SimpleListFilter):

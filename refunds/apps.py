@@ -7,17 +7,13 @@ class RefundsConfig(AppConfig):
     verbose_name = "Refunds"
 
     def ready(self) -> None:
+        from refunds import checks  # noqa: F401  (registers the system checks)
         from refunds.models import Refund
         from refunds.receivers import propose_refund_when_inspected
+        from refunds.status_panel import forget_status_page, return_payouts
+        from returns import extensions
         from returns.signals import return_state_changed
 
+        extensions.payout_sources.register(return_payouts)
         post_save.connect(forget_status_page, sender=Refund, dispatch_uid="refunds-forget-status-page")
         return_state_changed.connect(propose_refund_when_inspected, dispatch_uid="refunds-propose-on-inspection")
-
-
-def forget_status_page(sender: object, instance: object, **kwargs: object) -> None:
-    """The customer's status page shows the refund: a changed refund makes it render again."""
-    from returns.cached_pages import forget_status_pages
-
-    if getattr(instance, "return_request_id", None):
-        forget_status_pages(sender, instance)

@@ -1,4 +1,5 @@
-"""The support agents' search: any return by order number, e-mail, return or tracking number, or name."""
+"""The support agents' search: any return by order number, e-mail, return or tracking number, or name,
+with where its money is. The API's look-up answers with it; the support page adds the e-mails sent."""
 
 from __future__ import annotations
 
@@ -18,9 +19,6 @@ def support_search(query: str) -> QuerySet[ReturnRequest]:
     return (
         ReturnRequest.objects.filter(return_match(query))
         .select_related("order__customer", "replacement_order")
-        # refunds and the e-mails sent: the apps above, read through their reverse relations
-        .prefetch_related(
-            Prefetch("lines", queryset=staff_return_lines()), "history", "refunds__store_credit", "outbox_messages"
-        )
+        .prefetch_related(Prefetch("lines", queryset=staff_return_lines()), "history", "refunds__store_credit")
         .order_by("-created_at")[:RESULTS]
     )

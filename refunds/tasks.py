@@ -8,17 +8,14 @@ from celery import shared_task
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from refunds.models import Refund, RefundMethod, RefundState
+from refunds.models import PAYABLE_STATES, Refund, RefundMethod, RefundState
 from refunds.services import refund_execute
-
-# A payout the task may start or finish; a failed one waits for staff to try again, a paid one is done.
-PAYABLE = (RefundState.PENDING, RefundState.PROCESSING)
 
 
 @shared_task(name="refunds.pay_refund")
 def pay_refund(refund_id: int, by_id: int | None = None) -> str:
     """Pay the refund (claim, call the provider, record); nothing if it is paid, failed or gone."""
-    refund = Refund.objects.filter(pk=refund_id, state__in=PAYABLE).first()
+    refund = Refund.objects.filter(pk=refund_id, state__in=PAYABLE_STATES).first()
     if refund is None:
         return "skipped"
     by = User.objects.filter(pk=by_id).first() if by_id is not None else None

@@ -7,6 +7,7 @@ class ReturnsConfig(AppConfig):
     verbose_name = "Returns"
 
     def ready(self) -> None:
+        from returns import checks  # noqa: F401  (registers the system checks)
         from returns.cached_pages import forget_status_pages
         from returns.models import (
             ReturnEvent,

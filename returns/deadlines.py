@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from returns.models import EU_WITHDRAWAL_DAYS, ReturnPolicy
+from returns.models import EU_WITHDRAWAL_DAYS, ReturnPolicy, ReturnRequest
 
 # Staff lists flag refunds due within this many days as "due soon".
 DUE_SOON_DAYS = 3
@@ -28,6 +28,11 @@ def send_by(*, approved_at: dt.datetime, policy: ReturnPolicy | None = None) -> 
     return timezone.localdate(approved_at) + dt.timedelta(days=days)
 
 
+def return_send_by(return_request: ReturnRequest, policy: ReturnPolicy | None = None) -> dt.date:
+    """The send-by day of an approved return, counted from its approval: its last change of state."""
+    return send_by(approved_at=return_request.state_changed_at, policy=policy)
+
+
 def approved_before_expiry_cutoff(*, now: dt.datetime, policy: ReturnPolicy | None = None) -> dt.datetime:
     """Returns approved before this moment have seen their whole send-by day pass by `now`."""
     days = (policy or ReturnPolicy.current()).send_within_days
@@ -41,4 +46,5 @@ def refund_due_on(*, requested_at: dt.datetime, policy: ReturnPolicy | None = No
 
 
 def due_soon_until(today: dt.date) -> dt.date:
+    """The last day a refund due from `today` on is "due soon" (see DUE_SOON_DAYS)."""
     return today + dt.timedelta(days=DUE_SOON_DAYS)

@@ -154,11 +154,11 @@ def staff_return_lines() -> QuerySet[ReturnLine]:
 
 
 def return_for_status(pk: int) -> ReturnRequest:
+    """The return with what its status page shows of this app; the payouts come from `returns.extensions`."""
     lines = ReturnLine.objects.select_related("order_line__variant__product", "reason", "exchange_variant__product")
     return (
         ReturnRequest.objects.select_related("order__customer", "replacement_order")
-        # refunds and their store credit codes: the app above, through the reverse relations
-        .prefetch_related(Prefetch("lines", queryset=lines), "history", "refunds__store_credit")
+        .prefetch_related(Prefetch("lines", queryset=lines), "history")
         .get(pk=pk)
     )
 

@@ -251,7 +251,7 @@ def test_the_inline_code_finder_finds_what_the_policy_blocks() -> None:
 
 def test_no_template_for_browsers_has_inline_style_or_script() -> None:
     templates = browser_templates()
-    assert {ROOT / "templates/base.html", ROOT / "refunds/templates/refunds/support.html"} <= set(templates)
+    assert {ROOT / "templates/base.html", ROOT / "templates/pages/support.html"} <= set(templates)
     assert not any(path.is_relative_to(EMAIL_TEMPLATES) for path in templates)
     found = {str(path.relative_to(ROOT)): inline_code(path.read_text()) for path in templates}
     assert {path: code for path, code in found.items() if code} == {}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -13,13 +11,6 @@ from returns.documents.label import LabelData, render_label
 from returns.documents.packing import PackingData, PackingItem, render_packing_instructions
 from returns.models import ReturnMethod, ReturnPolicy, ReturnRequest
 from returns.pickup_text import pickup_lines
-
-# Methods whose parcel carries a printed label (or a QR code the parcel shop turns into one).
-LABELLED_METHODS = (ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF)
-
-
-def send_by(return_request: ReturnRequest) -> dt.date:
-    return deadlines.send_by(approved_at=return_request.state_changed_at)
 
 
 def label_data(return_request: ReturnRequest) -> LabelData:
@@ -69,7 +60,7 @@ def packing_data(return_request: ReturnRequest) -> PackingData:
             )
             for line in return_request.lines.all()
         ),
-        send_by=send_by(return_request),
+        send_by=deadlines.return_send_by(return_request),
         method=str(ReturnMethod(return_request.method).label),
         drop_off=tuple(drop_off_lines(return_request)),
         language=translation.get_language() or return_request.language,

@@ -37,6 +37,11 @@ class ReturnMethod(models.TextChoices):
     STORE = "store", _("Return in a store")
 
 
+# The customer hands the parcel to a carrier under our label (printed, or a QR code the parcel shop
+# turns into one): the carrier is booked and a tracking number issued for these methods only.
+LABELLED_METHODS = frozenset({ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF})
+
+
 class Resolution(models.TextChoices):
     REFUND = "refund", _("Refund to the original payment")
     STORE_CREDIT = "store_credit", _("Store credit")

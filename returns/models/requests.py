@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from returns.models.catalog import Order, OrderLine, Product, Variant, money_field
 from returns.models.policy import Resolution, ReturnMethod, ReturnReason
 from returns_portal.core.money import ZERO
+from returns_portal.core.states import StateHistory
 
 
 class ReturnState(models.TextChoices):
@@ -42,6 +43,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 VOID_STATES = frozenset({S.REJECTED, S.CANCELLED, S.EXPIRED})
 # The parcel is still with the customer: the carrier is booked for these, the label and pickup shown.
 TO_BE_SENT_STATES = frozenset({S.REQUESTED, S.APPROVED})
+# The customer may still call the return off: the states the table lets go to cancelled.
+CANCELLABLE_STATES = frozenset(state for state, moves in TRANSITIONS.items() if S.CANCELLED in moves)
+# The label and packing instructions are still of use: until the parcel has arrived.
+PRINTABLE_STATES = frozenset({S.REQUESTED, S.APPROVED, S.IN_TRANSIT})
+# A parcel scanned in for these can be received and inspected (a received one not yet inspected, too).
+RECEIVABLE_STATES = frozenset({S.APPROVED, S.IN_TRANSIT, S.RECEIVED})
 # The inspection has spoken: every line is accepted or rejected.
 INSPECTED_STATES = frozenset({S.INSPECTED, S.COMPLETED})
 # Returns that still owe the customer something, so their refund date matters.
@@ -155,22 +162,12 @@ class ReturnLine(models.Model):
         return f"{self.quantity} x {self.order_line.variant.sku}"
 
 
-class ReturnEvent(models.Model):
-    """One row per state change: who, when, from, to, and why. Written only by `return_transition`."""
+class ReturnEvent(StateHistory):
+    """A return's history: one row per state change, written by `return_transition` (and `return_create`)."""
 
     return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="history")
     from_state = models.CharField(max_length=16, choices=ReturnState.choices, blank=True)
     to_state = models.CharField(max_length=16, choices=ReturnState.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor = models.CharField(max_length=150, help_text="'customer', 'system', or the staff member's username.")
-    note = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_state or '-'} -> {self.to_state}"
 
 
 class ReturnPhoto(models.Model):

@@ -21,11 +21,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from returns.carriers import PickupRefused, PickupRequest, ShipmentRequest, get_carrier
-from returns.models import TO_BE_SENT_STATES, Customer, ReturnMethod, ReturnPolicy, ReturnRequest
+from returns.models import LABELLED_METHODS, TO_BE_SENT_STATES, Customer, ReturnMethod, ReturnPolicy, ReturnRequest
 
 log = logging.getLogger(__name__)
 
-SHIPPED_METHODS = frozenset({ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF})
 SHIPMENT_FIELDS = ["carrier", "tracking_number", "qr_payload"]
 PICKUP_FIELDS = ["pickup_reference", "pickup_window", "pickup_problem"]
 
@@ -34,7 +33,7 @@ def return_awaits_carrier(return_request: ReturnRequest) -> bool:
     """Whether the carrier's answer (a tracking number, a pickup booking or refusal) is still to come."""
     if return_request.state not in TO_BE_SENT_STATES:
         return False
-    if return_request.method in SHIPPED_METHODS:
+    if return_request.method in LABELLED_METHODS:
         return not return_request.tracking_number
     if return_request.method == ReturnMethod.PICKUP and return_request.pickup_date is not None:
         return not (return_request.pickup_reference or return_request.pickup_problem)
@@ -60,7 +59,7 @@ def return_book_carrier(*, return_request: ReturnRequest) -> ReturnRequest:
 
 def return_ensure_shipment(*, return_request: ReturnRequest) -> ReturnRequest:
     """Book the carrier for a label or QR return, once. Runs outside any transaction: carriers are remote."""
-    if return_request.method not in SHIPPED_METHODS or return_request.tracking_number:
+    if return_request.method not in LABELLED_METHODS or return_request.tracking_number:
         return return_request
     customer = return_request.order.customer
     shipment = get_carrier().create_shipment(
@@ -124,7 +123,7 @@ def returns_awaiting_carrier(*, now: dt.datetime | None = None, grace: dt.timede
 
 
 def _shipment_missing() -> models.Q:
-    return models.Q(method__in=SHIPPED_METHODS, tracking_number="")
+    return models.Q(method__in=LABELLED_METHODS, tracking_number="")
 
 
 def _pickup_missing() -> models.Q:

@@ -12,12 +12,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from returns.models import Condition, Outcome, Resolution, ReturnLine, ReturnRequest, ReturnState, Variant
+from returns.models import (
+    RECEIVABLE_STATES,
+    Condition,
+    Outcome,
+    Resolution,
+    ReturnLine,
+    ReturnRequest,
+    ReturnState,
+    Variant,
+)
 from returns.services.errors import ReturnRefused, ReturnStateConflict
 from returns.services.exchange import exchange_fulfil
 from returns.services.transitions import return_transition
-
-RECEIVABLE = {ReturnState.APPROVED, ReturnState.IN_TRANSIT, ReturnState.RECEIVED}
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def return_receive(
     now = now or timezone.now()
     with transaction.atomic():
         locked = ReturnRequest.objects.select_for_update().get(pk=return_request.pk)
-        if locked.state not in RECEIVABLE:
+        if locked.state not in RECEIVABLE_STATES:
             raise ReturnStateConflict({None: [_("This return cannot be received now: it is %(state)s.") % {
                 "state": ReturnState(locked.state).label.lower()}]})  # fmt: skip
         return_lines = {line.pk: line for line in locked.lines.select_related("order_line")}

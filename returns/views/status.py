@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -14,11 +13,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from returns import access
+from returns import access, deadlines
 from returns.documents import render_packing_instructions
-from returns.documents.for_return import LABELLED_METHODS, label_pdf, packing_data, send_by
+from returns.documents.for_return import label_pdf, packing_data
+from returns.extensions import IssuedCredit, Payout, PayoutKind, payouts_of
 from returns.models import (
+    CANCELLABLE_STATES,
+    LABELLED_METHODS,
     MONEY_RESOLUTIONS,
+    PRINTABLE_STATES,
     VOID_STATES,
     Order,
     Resolution,
@@ -39,10 +42,6 @@ from returns.views.common import link_problem, with_return
 from returns_portal.core import pagecache
 
 log = logging.getLogger(__name__)
-
-STORE_CREDIT_METHOD = "store_credit"  # refunds.models.RefundMethod.STORE_CREDIT
-CANCELLABLE = {ReturnState.REQUESTED, ReturnState.APPROVED}
-PRINTABLE = {ReturnState.REQUESTED, ReturnState.APPROVED, ReturnState.IN_TRANSIT}
 
 OUTCOME_HEADING = {
     Resolution.REFUND: gettext_lazy("Your money"),
@@ -66,11 +65,11 @@ HAPPY_PATH = [
 ]
 
 
-def timeline(return_request: ReturnRequest, refunds: list[Any]) -> list[dict[str, Any]]:
+def timeline(return_request: ReturnRequest, payouts: list[Payout]) -> list[dict[str, Any]]:
     """The happy path with the day each step happened, ending in what the customer gets (refunded,
     exchanged...); an end state (rejected, cancelled, expired) closes it instead."""
     reached = {event.to_state: event.at for event in return_request.history.all()}
-    ended = return_request.state in (ReturnState.REJECTED, ReturnState.CANCELLED, ReturnState.EXPIRED)
+    ended = return_request.state in VOID_STATES
     if ended:
         steps = [step for step in HAPPY_PATH if step in reached] + [ReturnState(return_request.state)]
         return [
@@ -81,7 +80,7 @@ def timeline(return_request: ReturnRequest, refunds: list[Any]) -> list[dict[str
         for step in HAPPY_PATH
         if step != ReturnState.COMPLETED
     ]
-    paid = max((refund.paid_at for refund in refunds if refund.paid_at), default=None)
+    paid = max((payout.paid_at for payout in payouts if payout.paid_at), default=None)
     done_at = paid or reached.get(ReturnState.COMPLETED)
     final = FINAL_STEP[Resolution(return_request.resolution)]
     rows.append({"label": final, "at": done_at, "current": done_at is not None})
@@ -107,20 +106,19 @@ def status(request: HttpRequest, token: str) -> HttpResponseBase:
 @with_return
 def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str, key: str) -> HttpResponse:
     order = return_request.order
-    refunds = list(return_request.refunds.all())  # the refunds app, through the reverse relation
+    payouts = payouts_of(return_request)  # money and codes, from the apps above (see `returns.extensions`)
     lines = list(return_request.lines.all())
     context = {
         "return": return_request,
         "order": order,
         "lines": lines,
-        "refunds": refunds,
-        **what_comes(return_request, lines, refunds),
-        "steps": timeline(return_request, refunds),
+        **what_comes(return_request, lines, payouts),
+        "steps": timeline(return_request, payouts),
         "token": token,
         "new": request.GET.get("new") == "1",
-        "can_cancel": return_request.state in CANCELLABLE,
-        "can_print": return_request.state in PRINTABLE and return_request.method in LABELLED_METHODS,
-        "send_by": send_by(return_request),
+        "can_cancel": return_request.state in CANCELLABLE_STATES,
+        "can_print": return_request.state in PRINTABLE_STATES and return_request.method in LABELLED_METHODS,
+        "send_by": deadlines.return_send_by(return_request),
         "is_store_credit": return_request.resolution == Resolution.STORE_CREDIT,
         "is_exchange": return_request.resolution == Resolution.EXCHANGE,
         "replacement": replacement_of(return_request),
@@ -134,7 +132,7 @@ def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str
     )
 
 
-def what_comes(return_request: ReturnRequest, lines: list[ReturnLine], refunds: list[Any]) -> dict[str, Any]:
+def what_comes(return_request: ReturnRequest, lines: list[ReturnLine], payouts: list[Payout]) -> dict[str, Any]:
     """What the page says the customer gets, in the words of what they chose: money only when money
     is the outcome, the new item of an exchange, the store credit code once issued; each line's
     outcome and why; nothing at all once the return is closed or nothing was accepted."""
@@ -142,17 +140,16 @@ def what_comes(return_request: ReturnRequest, lines: list[ReturnLine], refunds: 
     resolution = Resolution(return_request.resolution)
     none_accepted = nothing_accepted(return_request, outcomes)
     ended = return_request.state in VOID_STATES
-    credit = issued_store_credit(refunds)
-    # Refunds are read duck-typed (the app above); a store credit refund pays out as a code, not money.
-    credit_refunds = [refund for refund in refunds if refund.method == STORE_CREDIT_METHOD]
-    money_refunds = [refund for refund in refunds if refund.method != STORE_CREDIT_METHOD]
+    credit = issued_store_credit(payouts)
+    credit_payouts = [payout for payout in payouts if payout.kind == PayoutKind.STORE_CREDIT]
+    money_payouts = [payout for payout in payouts if payout.kind == PayoutKind.MONEY]
     open_ = resolution in MONEY_RESOLUTIONS and not (ended or none_accepted)
-    waiting = credit_refunds if resolution == Resolution.STORE_CREDIT else money_refunds
+    waiting = credit_payouts if resolution == Resolution.STORE_CREDIT else money_payouts
     return {
         "items": list(zip(lines, outcomes, strict=True)),
-        "money_refunds": money_refunds,
+        "money_payouts": money_payouts,
         "store_credit": credit,
-        "credit_coming": bool(credit_refunds) and credit is None and not ended,
+        "credit_coming": bool(credit_payouts) and credit is None and not ended,
         "outcome_heading": OUTCOME_HEADING[resolution],
         "ended": ended,
         "nothing_comes": nothing_comes_text(resolution)
@@ -166,14 +163,9 @@ def what_comes(return_request: ReturnRequest, lines: list[ReturnLine], refunds: 
     }
 
 
-def issued_store_credit(refunds: list[Any]) -> Any | None:
-    """The store credit code among the return's refunds (the app above, read duck-typed), once issued."""
-    for refund in refunds:
-        try:
-            return refund.store_credit
-        except ObjectDoesNotExist:
-            continue
-    return None
+def issued_store_credit(payouts: list[Payout]) -> IssuedCredit | None:
+    """The store credit code among the return's payouts, once issued."""
+    return next((payout.credit for payout in payouts if payout.credit), None)
 
 
 def replacement_of(return_request: ReturnRequest) -> Order | None:

@@ -14,7 +14,8 @@ from django.core import mail
 from django.utils import timezone
 
 from followup.models import MessageState, OutboxMessage
-from followup.outbox import MAX_ATTEMPTS, NotFailed, outbox_resend, outbox_send, outbox_sweep
+from followup.outbox import NotFailed, outbox_resend
+from followup.sending import MAX_ATTEMPTS, outbox_send, outbox_sweep
 from refunds.services import refund_confirm, refund_execute
 from refunds.tasks import pay_refund
 from returns.models import ReturnRequest
@@ -137,7 +138,7 @@ def test_support_resends_the_status_link_and_label_once_per_click_burst(agent, d
     from django.urls import reverse
 
     return_request = a_return(language="en")
-    url = reverse("followup:resend", args=[return_request.pk])
+    url = reverse("support:resend", args=[return_request.pk])
     assert agent.get(url).status_code == 405
     with django_capture_on_commit_callbacks(execute=True):
         response = agent.post(url)
@@ -155,7 +156,7 @@ def test_only_roles_with_the_right_may_resend(client) -> None:
 
     return_request = a_return(language="en")
     client.force_login(User.objects.create_user("visitor", password="x", is_staff=True))
-    assert client.post(reverse("followup:resend", args=[return_request.pk])).status_code == 403
+    assert client.post(reverse("support:resend", args=[return_request.pk])).status_code == 403
     assert OutboxMessage.objects.filter(return_request=return_request).count() == 1  # only the first confirmation
 
 

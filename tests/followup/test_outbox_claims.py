@@ -23,7 +23,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from followup.models import MessageState, OutboxMessage, WebhookSubscriber
-from followup.outbox import MAX_ATTEMPTS, lease, outbox_due, outbox_send, outbox_sweep
+from followup.sending import MAX_ATTEMPTS, lease, outbox_due, outbox_send, outbox_sweep
 from returns.carriers import BuiltinCarrier, Shipment, ShipmentRequest
 from returns.models import Order, ReturnRequest
 from returns.services import LineRequest, return_create

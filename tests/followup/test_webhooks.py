@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import OutboxMessage, WebhookSubscriber
-from followup.outbox import outbox_send
+from followup.sending import outbox_send
 from followup.webhooks import sign, verify_signature
 from returns.services import LineRequest, ReceivedLine, return_create, return_receive
 from tests.factories import OrderLineFactory

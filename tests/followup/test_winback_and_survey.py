@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from followup.emails import survey_url, unsubscribe_url
 from followup.models import FollowupSettings, MarketingObjection, OfferCode, OutboxMessage, SurveyAnswer
-from followup.outbox import outbox_send
+from followup.sending import outbox_send
 from followup.winback import winback_candidates, winback_offer
 from returns.models import Customer, ReturnRequest, ReturnState
 from returns.services import LineRequest, return_create, return_transition

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from returns.deadlines import refund_due_on
-from returns.documents.for_return import packing_data, send_by
+from returns.deadlines import refund_due_on, return_send_by
+from returns.documents.for_return import packing_data
 from returns.models import ReturnPolicy, ReturnRequest, ReturnState
 from returns.services import LineRequest, return_create, return_transition, returns_expire_unsent
 from returns.tasks import expire_unsent_returns
@@ -59,7 +59,7 @@ def test_a_return_expires_only_when_its_send_by_day_is_over_in_the_shops_time(cl
     days = ReturnPolicy.current().send_within_days
     last_day = dt.date(2026, 3, 2) + dt.timedelta(days=days)
 
-    assert send_by(late_evening) == last_day
+    assert return_send_by(late_evening) == last_day
     assert packing_data(late_evening).send_by == last_day
     clock.move_to(dt.datetime.combine(last_day, dt.time(23, 59), tzinfo=STOCKHOLM))
     assert returns_expire_unsent() == 0  # still the day printed on the label
@@ -101,7 +101,7 @@ def test_a_real_worker_runs_the_expiry_task_from_redis() -> None:
         text=True,
     )
     try:
-        result = expire_unsent_returns.apply_async(queue=queue)
+        result = expire_unsent_returns.apply_async(queue=queue, ignore_result=False)
         assert result.get(timeout=60) == 1
     finally:
         worker.terminate()

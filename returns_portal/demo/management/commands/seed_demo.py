@@ -6,14 +6,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from followup.roles import ROLES, SUPPORT, WAREHOUSE
 from returns.models import Category, HelpGuide, Order, Product, ReturnPolicy, Variant
 from returns.order_intake import orders_import
+from returns_portal.core.roles import roles_apply
 from returns_portal.demo.scenarios import DEMO_RETURNS, DemoReturn, demo_return
 
 # product code: name, category, returnable, price in SEK, {sku: option}
@@ -248,7 +251,10 @@ class Command(BaseCommand):
 
     @staticmethod
     def create_users(password: str) -> None:
-        roles = {"admin": None, "warehouse": "Warehouse", "support": "Support"}
+        """One user per role, in the role's group as `followup.roles` defines it (made here if the
+        database lacks it, e.g. after a test emptied the tables)."""
+        roles_apply(apps, ROLES)
+        roles = {"admin": None, "warehouse": WAREHOUSE, "support": SUPPORT}
         for username, group in roles.items():
             user, _created = User.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@shop.example"}

@@ -1,24 +1,28 @@
-"""The support page: one search box, and where every return and its money is. Read-only."""
+"""The support page: one search box, and where every return, its money and its e-mails are. Read-only."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from followup.outbox import confirmation_resend
 from refunds.support import support_search
 from returns.access import status_token
 from returns.insight import customer_flags
+from returns.models import ReturnRequest
 
 
 @login_required(login_url="admin:login")
 @permission_required("returns.view_returnrequest", raise_exception=True)
 def support(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    results = list(support_search(query)) if query else []
+    results = list(support_search(query).prefetch_related("outbox_messages")) if query else []
     flags = customer_flags(list({r.order.customer_id for r in results}), now=timezone.now()) if results else {}
     for return_request in results:
         return_request.customer_flag = flags.get(return_request.order.customer_id)  # type: ignore[attr-defined]
@@ -31,4 +35,16 @@ def support(request: HttpRequest) -> HttpResponse:
         "results": results,
         "title": "Support: find a return",
     }
-    return TemplateResponse(request, "refunds/support.html", context)
+    return TemplateResponse(request, "pages/support.html", context)
+
+
+@require_POST
+@login_required(login_url="admin:login")
+@permission_required("followup.add_outboxmessage", raise_exception=True)
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """E-mail the customer their status link (and label) again, and come back to the return."""
+    return_request = get_object_or_404(ReturnRequest.objects.select_related("order__customer"), pk=pk)
+    confirmation_resend(return_request=return_request)
+    messages.success(request, f"The status link for {return_request.number} is on its way to "
+                     f"{return_request.order.customer.email}.")  # fmt: skip
+    return redirect(f"{reverse('support:search')}?q={return_request.number}")

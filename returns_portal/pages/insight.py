@@ -1,55 +1,25 @@
-"""The insight dashboard and the bookkeeping report in the admin. Thin: the figures come from
-`returns.insight`, `refunds.insight` and `refunds.bookkeeping`."""
+"""The insight dashboard in the admin: what returns teach, the money paid back, what customers said.
+Thin: the figures come from `returns.insight`, `refunds.insight` and `followup.insight`."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
-from refunds import bookkeeping, charts
+from followup.insight import satisfaction
 from refunds import insight as money_insight
 from returns import insight
+from returns_portal.core import charts
 from returns_portal.core.periods import Period
+from returns_portal.pages.forms import PeriodForm
 
 TOP = 10
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    @classmethod
-    def for_request(cls, request: HttpRequest, default_days: int) -> tuple[PeriodForm, Period]:
-        """The chosen period, and the form showing it (the default days filled in when none was chosen)."""
-        form = cls(request.GET or None)
-        period = form.period(default_days)
-        if not form.is_bound:
-            last_day = (period.end - dt.timedelta(days=1)).date()
-            form = cls(initial={"start": period.start.date(), "end": last_day})
-        return form, period
-
-    def period(self, default_days: int) -> Period:
-        """The chosen days, whole local days; by default the last `default_days`."""
-        today = timezone.localdate()
-        data = self.cleaned_data if self.is_valid() else {}
-        end = data.get("end") or today
-        start = data.get("start") or end - dt.timedelta(days=default_days)
-        if start > end:
-            start, end = end, start
-        return Period(_midnight(start), _midnight(end + dt.timedelta(days=1)))
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
 def _rate_text(rate: insight.Rate) -> str:
@@ -79,7 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "form": form,
         "period": period,
         "money": money_figures,
-        "satisfaction": money_insight.satisfaction(period),
+        "satisfaction": satisfaction(period),
         "flags": flags,
         "top": [(rate, labels.get(dominant.get(rate.key, ("", 0))[0], "")) for rate in top],
         "categories": categories,
@@ -98,7 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "late_share": _percent(money_figures.late_share),
     }
-    return TemplateResponse(request, "admin/refunds/insight.html", context)
+    return TemplateResponse(request, "pages/insight.html", context)
 
 
 def _panel_csv(panel: str, period: Period) -> HttpResponse:
@@ -135,30 +105,3 @@ def _panel_csv(panel: str, period: Period) -> HttpResponse:
     writer.writerow(header)
     writer.writerows(rows)
     return response
-
-
-@permission_required("refunds.view_refund", raise_exception=True)
-def bookkeeping_report(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """On screen: the totals per currency and VAT rate and the first refunds; the CSV has them all."""
-    form, period = PeriodForm.for_request(request, default_days=31)
-    if request.GET.get("format") == "csv":
-        response = StreamingHttpResponse(bookkeeping.report_csv(period), content_type="text/csv; charset=utf-8")
-        first, last = period.start.date(), (period.end - dt.timedelta(days=1)).date()
-        response["Content-Disposition"] = f'attachment; filename="refunds-{first}-{last}.csv"'
-        return response
-    totals = bookkeeping.Totals()
-    rows: list[list[str]] = []
-    for row in bookkeeping.report_rows(period, totals):
-        if len(rows) < 200:
-            rows.append(row)
-    context = {
-        **admin.site.each_context(request),
-        "title": "Bookkeeping: refunds paid",
-        "form": form,
-        "header": bookkeeping.HEADER,
-        "rows": rows,
-        "totals": list(bookkeeping.total_rows(totals)),
-        "shown_all": sum(totals.count.values()) <= len(rows),
-        "query": request.GET.urlencode(),
-    }
-    return TemplateResponse(request, "admin/refunds/bookkeeping.html", context)
