@@ -93,10 +93,12 @@ SELECT r.id, ol.id, 1, (SELECT array_agg(id ORDER BY id) FROM returns_returnreas
 FROM returns_returnrequest r JOIN returns_orderline ol ON ol.order_id = r.order_id;
 
 INSERT INTO refunds_refund (order_id, return_request_id, amount, currency, method, provider, provider_reference,
-                            idempotency_key, state, reason, due_on, attempts, last_error, created_at, paid_at)
+                            idempotency_key, state, reason, due_on, attempts, last_error, created_at, requested_at,
+                            paid_at)
 SELECT r.order_id, r.id, rl.amount - CASE WHEN r.id % 3 = 0 THEN 49 ELSE 0 END, 'SEK', 'original_payment', 'manual',
        'BG' || r.id, 'return:' || r.number, 'succeeded', '', (r.created_at + interval '14 days')::date, 1, '',
-       r.created_at + interval '5 days', r.created_at + interval '5 days' + (r.id % 12) * interval '1 day'
+       r.created_at + interval '5 days', r.created_at,
+       r.created_at + interval '5 days' + (r.id % 12) * interval '1 day'
 FROM returns_returnrequest r JOIN returns_returnline rl ON rl.return_request_id = r.id WHERE r.state = 'completed';
 
 INSERT INTO refunds_refundline (refund_id, kind, amount, vat_rate, vat_amount, return_line_id, quantity)

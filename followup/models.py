@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 
+from refunds.events import REFUND_EVENTS
+from returns.events import RETURN_EVENTS
 from returns.models import Customer, ReturnRequest
 
 SETTINGS_CACHE_KEY = "followup:settings"
@@ -134,14 +136,7 @@ class OutboxMessage(models.Model):
         return f"{self.get_kind_display()} to {self.to}"
 
 
-WEBHOOK_EVENTS = [
-    "return.created",
-    "return.approved",
-    "return.received",
-    "return.completed",
-    "refund.succeeded",
-    "refund.failed",
-]
+WEBHOOK_EVENTS = [*RETURN_EVENTS, *REFUND_EVENTS]  # named where they happen, next to their payloads
 
 
 def new_webhook_secret() -> str:
@@ -195,9 +190,20 @@ class OfferCode(models.Model):
 
 
 class MarketingObjection(models.Model):
-    """Someone said no to marketing e-mail. Kept by address and honoured forever."""
+    """Someone said no to marketing e-mail. Kept by address and honoured forever.
+
+    When the person is forgotten, the address gives way to a placeholder and the objection is
+    kept as a keyed hash of it (`followup.privacy.email_digest`), which still rules out win-back.
+    """
 
     email = models.EmailField(max_length=254, unique=True, help_text="Lower-case.")
+    email_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="HMAC-SHA256 of the address, once the person's data was erased; empty until then.",
+    )
     at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=40, default="unsubscribe link")
 

@@ -4,7 +4,8 @@ The selection is one query (no loop over customers). A customer qualifies throug
 their latest completed return, finished at least M days ago, when:
 
 - they said yes to marketing (or, if the shop uses the soft opt-in, they bought and did not object);
-- they never objected (an unsubscribe is kept by e-mail address, forever);
+- they never objected (an unsubscribe is kept by e-mail address, forever; once the person is
+  forgotten, by a keyed hash of the address, checked after the query: `followup.privacy`);
 - they have placed no order since that return was requested (replacement orders do not count);
 - they have no open return, and had no offer within the cap (e.g. 90 days);
 - that return has not had its offer yet (one offer per return, enforced by a unique constraint).
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from followup.models import FollowupSettings, Kind, MarketingObjection, OfferCode
 from followup.outbox import outbox_add
+from followup.privacy import forgotten_objectors
 from returns.models import OPEN_STATES, Order, ReturnRequest, ReturnState
 from returns_portal.core.codes import random_code
 
@@ -64,7 +66,9 @@ def winback_candidates(*, now: dt.datetime | None = None) -> list[tuple[int, int
         .exclude(Exists(offered_for_this))
         .exclude(Exists(objected))
     )
-    return list(candidates.order_by().values_list("pk", "order__customer_id"))
+    found = list(candidates.order_by().values_list("pk", "order__customer_id", "order__customer__email"))
+    forgotten = forgotten_objectors({email for _return_id, _customer_id, email in found})
+    return [(return_id, customer_id) for return_id, customer_id, email in found if email not in forgotten]
 
 
 def new_offer_code() -> str:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from returns.models import Order, ReturnLine, ReturnRequest
 from returns.models.catalog import money_field
 from returns_portal.core.money import Currency
+from returns_portal.core.states import StateHistory
 
 
 class RefundMethod(models.TextChoices):
@@ -36,6 +37,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # Refunds that have paid out or may still pay out: they count against what the order can give back.
 COUNTED_STATES = frozenset({S.PENDING, S.PROCESSING, S.SUCCEEDED})
+# Payouts on their way: the payout task may start or finish them, and an inspected return waits for
+# them before it completes. A failed one waits for staff to try again; a paid one is done.
+PAYABLE_STATES = frozenset({S.PENDING, S.PROCESSING})
+# Money not yet with the customer (a failed payout too): someone still has to pay it.
+UNSETTLED_STATES = frozenset({S.PENDING, S.PROCESSING, S.FAILED})
 
 
 class Refund(models.Model):
@@ -55,6 +61,12 @@ class Refund(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    requested_at = models.DateTimeField(
+        default=timezone.now,
+        editable=False,
+        help_text="When the customer asked: their return's request, or the refund itself for a goodwill refund. "
+        "The due day and the dashboard's wait count from it; kept here so neither joins the return.",
+    )
     paid_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -106,20 +118,12 @@ class RefundLine(models.Model):
         return f"{self.get_kind_display()}: {self.amount}"
 
 
-class RefundEvent(models.Model):
+class RefundEvent(StateHistory):
+    """A refund's history: one row per state change, written by `refund_transition` (and `refund_create`)."""
+
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="history")
     from_state = models.CharField(max_length=12, choices=RefundState.choices, blank=True)
     to_state = models.CharField(max_length=12, choices=RefundState.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor = models.CharField(max_length=150)
-    note = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_state or '-'} -> {self.to_state}"
 
 
 class StoreCredit(models.Model):

@@ -15,7 +15,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from refunds.models import COUNTED_STATES, Refund, RefundLine, RefundLineKind, RefundState
+from refunds.models import COUNTED_STATES, UNSETTLED_STATES, Refund, RefundLine, RefundLineKind, RefundState
 from returns.models import Order, Outcome, ReturnLine, ReturnRequest
 from returns.pricing import PricedOrderLine, paid_per_line, units_amount
 from returns_portal.core.money import ZERO, round_money
@@ -127,7 +127,8 @@ def return_refunded_by_kind(return_request: ReturnRequest) -> dict[str, Decimal]
 def refunds_late(refunds: QuerySet[Refund] | None = None) -> QuerySet[Refund]:
     """Refunds still owed (not paid, failed ones included) whose due day has passed: the one rule
     behind every "late" flag, filter and count."""
-    owed = (refunds if refunds is not None else Refund.objects.all()).exclude(state=RefundState.SUCCEEDED)
+    # "Not succeeded" named by its states, so the (state, due_on) index answers it.
+    owed = (refunds if refunds is not None else Refund.objects.all()).filter(state__in=UNSETTLED_STATES)
     return owed.filter(due_on__lt=timezone.localdate())
 
 

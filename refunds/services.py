@@ -19,22 +19,46 @@ from django.utils.translation import gettext as _
 
 from refunds import signals
 from refunds.caps import RefundLineIn, RefundRefused, refund_allowed, refund_within_caps
-from refunds.models import TRANSITIONS, Refund, RefundEvent, RefundLine, RefundLineKind, RefundMethod, RefundState
+from refunds.models import (
+    PAYABLE_STATES,
+    TRANSITIONS,
+    Refund,
+    RefundEvent,
+    RefundLine,
+    RefundLineKind,
+    RefundMethod,
+    RefundState,
+)
 from refunds.providers import Outcome, PayoutRequest, PayoutResult, ProviderTimeout, get_provider
 from refunds.selectors import items_room, return_refunded_by_kind
 from returns import deadlines
 from returns.models import INSPECTED_STATES, Order, Resolution, ReturnLine, ReturnRequest, ReturnState
 from returns.pricing import vat_included
 from returns.services import return_transition
+from returns_portal.core import states
 from returns_portal.core.money import ZERO, round_money
+from returns_portal.core.states import actor_name
 
 
-class InvalidRefundTransition(Exception):
-    pass
+class InvalidRefundTransition(states.InvalidTransition):
+    """A state change the refund's state machine does not allow."""
+
+    def __init__(self, refund: Refund, to_state: str) -> None:
+        current = RefundState(refund.state)
+        super().__init__(
+            f"Refund {refund.pk} cannot go from {current.label} to {RefundState(to_state).label}.",
+            from_state=current,
+            to_state=to_state,
+        )
 
 
-def _actor(by: User | None, actor: str) -> str:
-    return by.get_username() if by is not None else actor
+REFUND_STATES = states.StateMachine(
+    transitions=TRANSITIONS,
+    history=RefundEvent,
+    subject="refund",
+    signal=signals.refund_state_changed,
+    refused=InvalidRefundTransition,
+)
 
 
 def refund_create(
@@ -81,6 +105,7 @@ def _create(
             return _same_request(done, order, return_request), False
         amount = round_money(sum((line.amount for line in lines), ZERO), order.currency)
         refund_allowed(order=order, lines=lines, amount=amount, return_request=return_request, reason=reason)
+        requested_at = return_request.created_at if return_request else now
         try:
             with transaction.atomic():
                 refund = Refund.objects.create(
@@ -92,7 +117,8 @@ def _create(
                     provider=get_provider(method).name,
                     idempotency_key=idempotency_key,
                     reason=reason.strip(),
-                    due_on=deadlines.refund_due_on(requested_at=return_request.created_at if return_request else now),
+                    due_on=deadlines.refund_due_on(requested_at=requested_at),
+                    requested_at=requested_at,
                     created_at=now,
                     created_by=by,
                 )
@@ -111,7 +137,7 @@ def _create(
             for line in lines
         )
         RefundEvent.objects.create(
-            refund=refund, to_state=RefundState.PENDING, by=by, actor=_actor(by, "system"), at=now
+            refund=refund, to_state=RefundState.PENDING, by=by, actor=actor_name(by, "system"), at=now
         )
     return refund, True
 
@@ -133,23 +159,12 @@ def refund_transition(
     note: str = "",
     now: dt.datetime | None = None,
 ) -> Refund:
-    """The one way a refund changes state, with a history row; must run inside the caller's lock."""
-    if to not in TRANSITIONS[refund.state]:
-        raise InvalidRefundTransition(
-            f"Refund {refund.pk} cannot go from {RefundState(refund.state).label} to {RefundState(to).label}."
-        )
-    from_state, refund.state = refund.state, to
-    refund.save(update_fields=["state"])
-    RefundEvent.objects.create(
-        refund=refund,
-        from_state=from_state,
-        to_state=to,
-        by=by,
-        actor=_actor(by, actor),
-        note=note,
-        at=now or timezone.now(),
-    )
-    signals.refund_state_changed.send(sender=Refund, refund=refund, from_state=from_state, to_state=to, by=by)
+    """The one way a refund changes state, with a history row (`states.change_state`).
+
+    Unlike `return_transition` it takes no lock of its own: `refund` is a row its caller has
+    locked, inside the caller's transaction (after the order's row, where money may move).
+    """
+    states.change_state(REFUND_STATES, row=refund, to=to, by=by, actor=actor, note=note, at=now)
     if to == RefundState.SUCCEEDED:
         _complete_return(refund, by)
     return refund
@@ -160,7 +175,7 @@ def _complete_return(refund: Refund, by: User | None) -> None:
     if refund.return_request_id is None:
         return
     return_request = ReturnRequest.objects.select_for_update().get(pk=refund.return_request_id)
-    still_open = return_request.refunds.filter(state__in=[RefundState.PENDING, RefundState.PROCESSING])
+    still_open = return_request.refunds.filter(state__in=PAYABLE_STATES)
     if return_request.state == ReturnState.INSPECTED and not still_open.exclude(pk=refund.pk).exists():
         return_transition(
             return_request=return_request, to=ReturnState.COMPLETED, by=by, note=refund.provider_reference

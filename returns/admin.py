@@ -7,23 +7,28 @@ history is read-only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import cast
 
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponseBase
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from returns import access, deadlines, models
+from returns import access, deadlines, models, rollups
 from returns.admin_photos import photo_view
 from returns.admin_receiving import receive_view, scan_view
 from returns.admin_staff_return import staff_return_view
+from returns.extensions import admin_links_of
 from returns.pickup_text import pickup_for_staff
 from returns.selectors import order_match, return_match, staff_return_lines
 from returns.services import (
@@ -95,6 +100,15 @@ class ReplacementFilter(admin.SimpleListFilter):
         return replacements if self.value() == "all" else queryset
 
 
+@contextmanager
+def _recounted(order_ids: list[int]) -> Iterator[None]:
+    """The change made inside, to these orders, counted in the insight's rollups in the same transaction."""
+    with transaction.atomic():
+        before = rollups.orders_tally(order_ids=order_ids)
+        yield
+        rollups.orders_recount(before=before, order_ids=order_ids)
+
+
 @admin.register(models.Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "customer", "placed_at", "delivered_at", "currency", "payment_method", "shipped_at"]
@@ -107,6 +121,31 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = [OrderLineInline]
     actions = ["ship_replacement"]
     show_full_result_count = False  # a second count of a million orders on every filtered page
+
+    # Staff may correct a mirrored order (the day placed, its lines) or delete one entered by mistake,
+    # as order intake may change it, so each such change is counted in the insight's rollups as intake
+    # counts its own, in the same transaction (issue #15); else the dashboard drifts until a rebuild.
+
+    def save_model(self, request: HttpRequest, obj: models.Order, form: ModelForm, change: bool) -> None:
+        """Tally the order before the form changes its day (here) and its lines (`save_related`): the
+        admin saves both in one transaction, its change view's."""
+        before = rollups.orders_tally(order_ids=[obj.pk]) if change else rollups.Tally()
+        form.rollups_before = before  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        rollups.orders_recount(before=form.rollups_before, order_ids=[form.instance.pk])  # type: ignore[attr-defined]
+
+    def delete_model(self, request: HttpRequest, obj: models.Order) -> None:
+        with _recounted([obj.pk]):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[models.Order]) -> None:
+        with _recounted(list(queryset.values_list("pk", flat=True))):
+            super().delete_queryset(request, queryset)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[models.Order], search_term: str
@@ -123,16 +162,17 @@ class OrderAdmin(admin.ModelAdmin):
             return "-"
         url = reverse("returns:items", args=[access.order_token(obj)])
         staff_url = reverse("admin:returns_order_staff_return", args=[obj.pk])
-        goodwill_url = reverse("admin:refunds_refund_goodwill") + f"?order={obj.number}"  # the refunds app's page
-        return format_html(
-            '<a href="{}">{}</a> (valid {} days)<br><a class="button" href="{}">Make a return for the customer</a> '
-            '<a class="button" href="{}">Goodwill refund</a>',
+        own = format_html(
+            '<a href="{}">{}</a> (valid {} days)<br><a class="button" href="{}">Make a return for the customer</a>',
             url,
             url,
             access.ORDER_LINK_DAYS,
             staff_url,
-            goodwill_url,
         )
+        # The apps above add theirs (refunds: a goodwill refund), see `returns.extensions`.
+        links = ((link.url, link.label) for link in admin_links_of(obj))
+        others = format_html_join("", ' <a class="button" href="{}">{}</a>', links)
+        return own + others
 
     @admin.action(description="Mark replacement shipped (asks for the tracking number)", permissions=["change"])
     def ship_replacement(self, request: HttpRequest, queryset: QuerySet[models.Order]) -> HttpResponseBase | None:

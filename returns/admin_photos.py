@@ -1,14 +1,16 @@
 """Customers' photos of defects, for staff only.
 
-Uploads are never served from a public URL (nothing maps MEDIA_URL): staff open a photo by its id
-through this view, behind the admin's login and the right to see returns. The bytes go out with the
-content type they were re-encoded to at upload (`returns.photos.photo_prepare`), never sniffed, shown
-inline, and kept only in the staff member's own browser cache.
+Uploads are never served from a public URL (nothing maps MEDIA_URL, and the object store's objects are
+private): staff open a photo by its id through this view, behind the admin's login and the right to see
+returns, on whichever web machine they reach; it reads through the storage, never a local path. The bytes
+go out with the content type they were re-encoded to at upload (`returns.photos.photo_prepare`), never
+sniffed, shown inline, and kept only in the staff member's own browser cache.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -18,6 +20,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from returns.models import ReturnPhoto
 from returns.photos import STORED_TYPES
+from returns_portal.storage import store_errors
+
+log = logging.getLogger(__name__)
 
 # What photo_prepare stores, and what uploads were kept as before photos were re-encoded; anything else
 # in the column is served as bytes to download, never rendered.
@@ -42,12 +47,22 @@ def photo_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     return response
 
 
-def _original(photo: ReturnPhoto) -> FileResponse:
+def _unavailable() -> HttpResponse:
+    response = HttpResponse("The photo store cannot be reached just now; try again in a minute.", status=503)
+    response["Content-Type"] = "text/plain; charset=utf-8"
+    response["Retry-After"] = "60"
+    return response
+
+
+def _original(photo: ReturnPhoto) -> HttpResponse | FileResponse:
     served = photo.content_type in SERVED_TYPES
     try:
-        file = photo.image.open("rb")
-    except OSError as missing:
+        file = photo.image.open("rb")  # through the storage: this machine's disk or the shared object store
+    except FileNotFoundError as missing:
         raise Http404("The photo's file is missing.") from missing
+    except store_errors():
+        log.warning("Could not read photo %s from the storage", photo.pk, exc_info=True)
+        return _unavailable()
     return FileResponse(
         file,
         content_type=photo.content_type if served else "application/octet-stream",
@@ -67,6 +82,8 @@ def _thumbnail(photo: ReturnPhoto) -> bytes | None:
             small.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
             buffer = io.BytesIO()
             small.convert("RGB").save(buffer, "JPEG", quality=80)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, ValueError, Image.DecompressionBombError):
         return None
+    except store_errors():
+        return None  # a store that fails here fails again for the original, which says so
     return buffer.getvalue()

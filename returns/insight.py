@@ -1,6 +1,7 @@
 """What returns teach: return rates per product and category, reasons, trends, product flags, and
 customers whose returns look unusual. Every figure is a grouped database query; Python only
-combines the few grouped rows (one per product, category, reason or week).
+combines the few grouped rows (one per product, category, reason or week). Units sold and returned
+come from the rollups that `returns.rollups` keeps up to date, not from a year of order lines.
 
 A period is a cohort of orders: "the return rate of March" is the units bought in March that came
 back (in any later month), so a rate never mixes sales of one month with returns of another.
@@ -13,9 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, Q, Sum
 
+from returns import rollups
 from returns.models import (
     VOID_STATES,
     Condition,
@@ -23,7 +24,6 @@ from returns.models import (
     ReturnLine,
     ReturnPolicy,
     ReturnReason,
-    ReturnRequest,
     Variant,
 )
 from returns_portal.core.periods import Period
@@ -43,11 +43,6 @@ HINTS = {
     "changed_mind": "Often returned on second thought: check that price and photos set the right expectations.",
 }
 SUSPECT_CONDITIONS = (Condition.MISSING, Condition.WRONG_ITEM)
-
-
-def sold_in(period: Period) -> Q:
-    """Order lines of shop orders placed in the period (replacements for exchanges are not sales)."""
-    return Q(order__placed_at__gte=period.start, order__placed_at__lt=period.end, order__replacement_for__isnull=True)
 
 
 @dataclass(frozen=True)
@@ -73,21 +68,10 @@ class Flag:
     hint: str
 
 
-def _kept_lines(period: Period) -> QuerySet[ReturnLine]:
-    """Return lines of the period's orders, from returns that still stand (not rejected, cancelled, expired)."""
-    return ReturnLine.objects.filter(
-        Q(
-            order_line__order__placed_at__gte=period.start,
-            order_line__order__placed_at__lt=period.end,
-            order_line__order__replacement_for__isnull=True,
-        )
-    ).exclude(return_request__state__in=VOID_STATES)
-
-
 @dataclass(frozen=True)
 class Cohort:
-    """Units sold and returned per product, category and reason for the orders of a period: two
-    grouped queries (sold per variant; returned per variant and reason), combined here."""
+    """Units sold and returned per product, category and reason for the orders of a period: read per
+    variant (sold) and per variant and reason (returned) from the rollups, combined here."""
 
     products: list[Rate]
     categories: list[Rate]
@@ -96,19 +80,8 @@ class Cohort:
 
 
 def cohort(period: Period) -> Cohort:
-    sold = dict(
-        OrderLine.objects.filter(sold_in(period))
-        .values_list("variant_id")
-        .annotate(units=Sum("quantity"))
-        .values_list("variant_id", "units")
-        .order_by()
-    )
-    returned = (
-        _kept_lines(period)
-        .values_list("order_line__variant_id", "reason__code")
-        .annotate(units=Sum("quantity"))
-        .order_by()
-    )
+    sold = rollups.units_sold(period)
+    returned = rollups.units_returned(period)
     variants = {
         row[0]: row[1:]
         for row in Variant.objects.filter(pk__in=set(sold)).values_list(
@@ -125,7 +98,7 @@ def cohort(period: Period) -> Cohort:
     category_back: dict[int, int] = defaultdict(int)
     by_reason: dict[str, int] = defaultdict(int)
     product_reason: dict[tuple[int, str], int] = defaultdict(int)
-    for variant, reason, units in returned:
+    for (variant, reason), units in returned.items():
         if variant not in variants:
             continue  # an exchange's replacement variant is never returned in the same cohort
         product, _name, category, _category_name = variants[variant]
@@ -173,15 +146,7 @@ def dominant_reasons(period: Period) -> dict[int, tuple[str, int]]:
 
 def weekly_trend(period: Period) -> list[tuple[dt.date, int, int]]:
     """(week, returns, units) for returns requested in the period, week by week."""
-    rows = (
-        ReturnRequest.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
-        .exclude(state__in=VOID_STATES)
-        .annotate(week=TruncWeek("created_at"))
-        .values("week")
-        .annotate(returns=Count("id", distinct=True), units=Sum("lines__quantity"))
-        .order_by("week")
-    )
-    return [(row["week"].date(), row["returns"], row["units"] or 0) for row in rows]
+    return rollups.weekly_requested(period)
 
 
 def product_flags(period: Period, figures: Cohort | None = None) -> list[Flag]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework import serializers
 
+from returns import rollups
 from returns.models import (
     Category,
     ConsentSource,
@@ -181,6 +182,8 @@ def orders_import(*, orders: list[Any], now: dt.datetime | None = None) -> Intak
         customers = _upsert_customers([order["customer"] for order in valid], now)
         variants = _upsert_catalogue([line for order in valid for line in order["lines"]])
         existing = Order.objects.in_bulk([order["number"] for order in valid], field_name="number")
+        counted = rollups.orders_tally(order_ids=[order.pk for order in existing.values()])
+        saved: list[int] = []
         refused: dict[int, list[tuple[str, str]]] = {}
         for index, data in enumerate(valid):
             order = existing.get(data["number"])
@@ -192,9 +195,11 @@ def orders_import(*, orders: list[Any], now: dt.datetime | None = None) -> Intak
             except ProtectedError:
                 refused[index] = [("lines", "A line that a return refers to cannot be removed from the order.")]
             result.numbers.append(order.number)
+            saved.append(order.pk)
         if refused:
             transaction.set_rollback(True)
             raise IntakeRefused(refused)
+        rollups.orders_recount(before=counted, order_ids=saved)
     return result
 
 

@@ -10,6 +10,7 @@ after the image data.
 from __future__ import annotations
 
 import io
+import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from returns.models import ReturnPhoto
+from returns_portal.storage import store_errors
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
 # 50 megapixels: the high-resolution mode of today's phones (8064 × 6048 on an iPhone, 8192 × 6144 on
@@ -160,7 +164,8 @@ def photos_store_draft(*, draft_key: str, photos: Mapping[int, Sequence[Prepared
     """Keep the photos of a return being drafted; `return_create` attaches them to its lines.
 
     New photos of an item replace the ones it had; the files of the replaced ones are deleted once
-    that is committed, and the files written are deleted again if it is not.
+    that is committed. When the storage cannot keep a file (the object store is down), PhotosNotStored:
+    no row is kept, and the files already written are deleted again, so no row ever names a missing file.
     """
     replaced: list[str] = []
     written: list[str] = []
@@ -176,8 +181,9 @@ def photos_store_draft(*, draft_key: str, photos: Mapping[int, Sequence[Prepared
                 earlier.delete()
                 for photo in prepared:
                     row = ReturnPhoto(draft_key=draft_key, order_line_id=order_line_id, content_type=photo.content_type)
-                    row.image.save(photo.name, ContentFile(photo.content), save=False)
-                    written.append(row.image.name or "")
+                    # Counted as written before the write: a store that times out may have kept it all the same.
+                    written.append(row.image.field.generate_filename(row, photo.name))
+                    row.image.name = _write(written[-1], photo.content)
                     row.save()
             transaction.on_commit(lambda: _delete_files(replaced))
     except BaseException:
@@ -186,7 +192,25 @@ def photos_store_draft(*, draft_key: str, photos: Mapping[int, Sequence[Prepared
     return len(written)
 
 
+class PhotosNotStored(Exception):
+    """The storage refused or could not be reached; the customer is asked to send the photos again."""
+
+
+def _write(name: str, content: bytes) -> str:
+    """The file written under `name` (a UUID: no storage renames it); boto3 sends it in parts if large."""
+    try:
+        return default_storage.save(name, ContentFile(content))
+    except store_errors() as problem:
+        log.warning("Could not store a customer's photo", exc_info=True)
+        raise PhotosNotStored from problem
+
+
 def _delete_files(names: Iterable[str]) -> None:
+    """Delete through the storage; a file it cannot delete now is logged, never the customer's problem."""
     for name in names:
-        if name:
+        if not name:
+            continue
+        try:
             default_storage.delete(name)
+        except store_errors():
+            log.warning("Could not delete the photo file %s", name, exc_info=True)

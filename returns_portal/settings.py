@@ -14,6 +14,7 @@ import csp.constants as csp
 from django.utils.translation import gettext_lazy as _
 
 from returns_portal.env import Env
+from returns_portal.storage import DISK, object_storage, object_storage_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -36,6 +37,8 @@ ALLOWED_HOSTS = env.items(
 CSRF_TRUSTED_ORIGINS = env.items("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Before the admin: its admin/base_site.html adds the two-factor link to the admin's user tools.
+    "returns_portal.staff",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,9 +55,13 @@ INSTALLED_APPS = [
     "returns",
     "refunds",
     "followup",
+    "returns_portal.operations",
     "returns_portal.demo",
-    "returns_portal.staff",
+    "returns_portal.privacy",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -67,9 +74,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): this session entered its second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "returns_portal.staff.sessions.StaffIdleTimeout",
+    "returns_portal.staff.two_factor_middleware.StaffTwoFactor",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
@@ -104,7 +113,11 @@ DATABASES = {
 }
 # Keeping connections open is worth ~4x throughput on a one-query page (see README).
 DATABASES["default"]["CONN_MAX_AGE"] = env.number("CONN_MAX_AGE", default=60)
+# A connection that a database restart broke is noticed at the next request's first query and
+# replaced, so no worker keeps a dead one; a database that does not answer costs 5 s, not a stuck worker.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 # --- Redis: Celery broker and cache -------------------------------------------
 
@@ -113,8 +126,11 @@ REDIS_URL = env.url("REDIS_URL", required=PRODUCTION, schemes=("redis", "rediss"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A Redis restart makes cache calls misses, not 500s (see returns_portal/core/cache.py).
+            "BACKEND": "returns_portal.core.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
+            # A Redis that does not answer costs a page at most this long, never a stuck worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
             # Portals on one Redis (a demo, a staging copy) keep apart by their database's name.
             "KEY_PREFIX": Path(str(DATABASES["default"]["NAME"])).name,
         }
@@ -124,6 +140,10 @@ else:
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
+# Every task is fired and forgotten (what it did is in the database). Waiting for results made each
+# `.delay()` subscribe to the result store: while Redis restarts that blocked a web request ~20 s, then
+# left the process unable to queue at all. A caller that wants a result asks: `apply_async(ignore_result=False)`.
+CELERY_TASK_IGNORE_RESULT = True
 # Without a broker, tasks run in the calling process so the demo needs no other service.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -142,6 +162,8 @@ CELERY_BEAT_SCHEDULE = {
     # Issues store credit whose payout task a broker outage lost.
     "pay-waiting-store-credit": {"task": "refunds.pay_waiting_store_credit", "schedule": 300.0},
     "select-winback": {"task": "followup.select_winback", "schedule": 6 * 3600.0},
+    # Anonymises customers' data past PERSONAL_DATA_RETENTION_MONTHS (returns_portal.privacy.retention).
+    "anonymise-expired-personal-data": {"task": "privacy.anonymise_expired_personal_data", "schedule": 24 * 3600.0},
 }
 # A worker that stopped while sending an outbox message holds it this long; then the sweep sends it
 # again. Well above the longest a send may take (20 s per SMTP step, 10 s per webhook step).
@@ -181,10 +203,27 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+# --- Files the portal keeps: customers' photos -----------------------------------
+# On this machine's disk unless a bucket is named; with more than one machine, name one
+# (returns_portal/storage.py, and the README's production section).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
+_object_store = {
+    "bucket": env.text("AWS_STORAGE_BUCKET_NAME"),
+    "endpoint_url": env.url("AWS_S3_ENDPOINT_URL", schemes=("https", "http"), default=""),
+    "region": env.text("AWS_S3_REGION_NAME"),
+    "access_key": env.text("AWS_ACCESS_KEY_ID"),
+    "secret_key": env.text("AWS_SECRET_ACCESS_KEY"),
+}
+env.errors += object_storage_problems(**_object_store)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": object_storage(
+        **_object_store,
+        addressing_style=env.choice("AWS_S3_ADDRESSING_STYLE", ["auto", "path", "virtual"], default="auto"),
+    )
+    if _object_store["bucket"]
+    else DISK,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -297,6 +336,19 @@ RETURN_PICKUP_WINDOW = env.text("RETURN_PICKUP_WINDOW", default="08:00–18:00")
 # How many proxies in front of the portal add to X-Forwarded-For (0: none). Look-up limits count per client.
 TRUSTED_PROXIES = env.number("TRUSTED_PROXIES", default=0)
 
+# --- Customers' data (GDPR) ---------------------------------------------------------
+
+# Personal data of a return is anonymised this many months after the return ended (and a customer's
+# name, address and e-mail once they have had no order or return for as long). 36 months covers the
+# Nordic complaint periods for most goods (Sweden three years, Denmark and Norway two, Finland a
+# "reasonable time"); a shop selling goods meant to last long in Norway (five years) sets 60.
+# Amounts, VAT, dates and order numbers stay: bookkeeping law keeps them for 5-7 years.
+PERSONAL_DATA_RETENTION_MONTHS = env.number("PERSONAL_DATA_RETENTION_MONTHS", default=36)
+# Keys the hash that keeps a forgotten person's objection to marketing. Set it once and never change it:
+# with another key the old hashes match nobody, and those people could be offered marketing again.
+# It defaults to SECRET_KEY, so set it before rotating that.
+PRIVACY_HASH_KEY = env.text("PRIVACY_HASH_KEY", default=SECRET_KEY)
+
 # --- Staff logins -------------------------------------------------------------------
 
 # django-axes counts failed logins in the database, so every web process agrees: after
@@ -310,10 +362,18 @@ AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # so the lockout page can say when it ends
 AXES_CLIENT_IP_CALLABLE = "returns_portal.staff.lockout.client_ip"  # the client TRUSTED_PROXIES points at
 AXES_LOCKOUT_CALLABLE = "returns_portal.staff.lockout.locked_out"
-AXES_SENSITIVE_PARAMETERS: list[str] = []  # the log names the user and the address (never the password)
+# The log names the user and the address, never the password nor a second-factor code (which may be a recovery code).
+AXES_SENSITIVE_PARAMETERS = ["code"]
 AXES_VERBOSE = False  # no start-up line from every manage.py command; log lines keep user and address
 # Logged-in sessions end after this long without a request (0: no idle limit, Django's two weeks).
 STAFF_SESSION_IDLE_MINUTES = env.number("STAFF_SESSION_IDLE_MINUTES", default=60)
+# A second factor (an authenticator app, recovery codes; django-otp) after the password: "required" sends staff
+# without one to enrol first; "optional" asks only those who enrolled (from the admin's user tools). Wrong codes
+# count toward the lockout above. `manage.py reset_two_factor USERNAME` or the users' admin resets a lost phone.
+STAFF_TWO_FACTOR = env.choice(
+    "STAFF_TWO_FACTOR", ["required", "optional"], default="required" if PRODUCTION else "optional"
+)
+OTP_TOTP_ISSUER = SHOP_NAME  # how the entry is named in the authenticator app
 
 # Every variable has been read: stop now, naming each one that is missing or malformed.
 env.check()

@@ -75,6 +75,79 @@ def _media_of_its_own(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """An S3-compatible server on localhost (moto's server mode, in a thread): its endpoint URL."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        _missing("moto's S3 server (pip install 'moto[server]')")
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+S3_KEYS = {"AWS_ACCESS_KEY_ID": "portal-test", "AWS_SECRET_ACCESS_KEY": "portal-test-secret"}
+
+
+class ObjectStore:
+    """A fresh bucket on the test's S3 server, and a client to look into it as its owner."""
+
+    def __init__(self, endpoint: str) -> None:
+        import uuid
+
+        import boto3
+
+        self.endpoint, self.region, self.bucket = endpoint, "eu-north-1", f"photos-{uuid.uuid4().hex[:12]}"
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name=self.region,
+            aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+        )
+        self.client.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": self.region})
+
+    def keys(self) -> list[str]:
+        return [item["Key"] for item in self.client.list_objects_v2(Bucket=self.bucket).get("Contents", [])]
+
+    def environment(self) -> dict[str, str]:
+        """The variables a web or worker process needs to keep its files here."""
+        return {
+            "AWS_STORAGE_BUCKET_NAME": self.bucket,
+            "AWS_S3_ENDPOINT_URL": self.endpoint,
+            "AWS_S3_REGION_NAME": self.region,
+            "AWS_S3_ADDRESSING_STYLE": "path",
+            **S3_KEYS,
+        }
+
+
+@pytest.fixture
+def object_store(s3_server: str, settings: Any) -> ObjectStore:
+    """A fresh private bucket, and this process keeping its files there (STORAGES as a production setup has it)."""
+    from returns_portal.storage import object_storage
+
+    store = ObjectStore(s3_server)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": object_storage(
+            bucket=store.bucket,
+            endpoint_url=store.endpoint,
+            region=store.region,
+            addressing_style="path",
+            access_key=S3_KEYS["AWS_ACCESS_KEY_ID"],
+            secret_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+        ),
+    }
+    return store
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _tasks_run_at_once() -> None:
     """Tasks run eagerly in tests, even when REDIS_URL is set; the worker tests queue them for real."""
@@ -156,15 +229,9 @@ def migration_data(transactional_db: None) -> None:
 
     if ReturnReason.objects.exists():
         return
-    defaults_and_roles = importlib.import_module("returns.migrations.0002_defaults_and_roles")
-    defaults_and_roles.defaults(apps, None)
-    defaults_and_roles.roles(apps, None)
+    from followup.roles import ROLES
+    from returns_portal.core.roles import roles_apply
+
+    importlib.import_module("returns.migrations.0002_defaults_and_roles").defaults(apps, None)
     importlib.import_module("returns.migrations.0003_customer_flow").defect_claims_allow_repair(apps, None)
-    importlib.import_module("returns.migrations.0004_exchange_and_store_credit").warehouse_ships_replacements(
-        apps, None
-    )
-    importlib.import_module("returns.migrations.0007_shop_role").shop_role(apps, None)
-    importlib.import_module("refunds.migrations.0002_roles").roles(apps, None)
-    importlib.import_module("refunds.migrations.0004_shop_reads_refunds").shop_reads(apps, None)
-    importlib.import_module("refunds.migrations.0005_shop_redeems_store_credit").shop_redeems(apps, None)
-    importlib.import_module("followup.migrations.0002_roles").roles(apps, None)
+    roles_apply(apps, ROLES)

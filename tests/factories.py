@@ -9,7 +9,7 @@ import factory
 from django.db import connection
 from django.utils import timezone
 
-from returns import models
+from returns import models, rollups
 from returns.models import ReturnRequest
 from returns.services import return_book_carrier
 
@@ -77,6 +77,15 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     quantity = 1
     unit_price = Decimal("499.00")
     vat_rate = Decimal("25.00")
+
+    @classmethod
+    def _create(cls, model_class: type[models.OrderLine], *args: object, **kwargs: object) -> models.OrderLine:
+        """Counted in the insight's rollups, as order intake counts the lines it writes."""
+        order_id = kwargs["order"].pk  # type: ignore[attr-defined]
+        counted = rollups.orders_tally(order_ids=[order_id])
+        line = super()._create(model_class, *args, **kwargs)
+        rollups.orders_recount(before=counted, order_ids=[order_id])
+        return line
 
 
 def carrier_booked(return_request: ReturnRequest) -> ReturnRequest:

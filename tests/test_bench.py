@@ -24,6 +24,7 @@ pytestmark = pytest.mark.real_clock  # the benches run in other processes, on th
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 RATIO_LINE = re.compile(r"^ratio .+: \d+\.\d\d  not judged", re.MULTILINE)
+PROMISES_KEPT = re.compile(r"^promises kept: PASS$", re.MULTILINE)  # bench/faults.py judges even at smoke size
 
 
 def bench_database_url(purpose: str) -> str:
@@ -32,17 +33,17 @@ def bench_database_url(purpose: str) -> str:
     return url._replace(path=f"/bench_{purpose}_{url.path.lstrip('/')}").geturl()
 
 
-def run_smoke(bench: str, **env: str) -> None:
+def run_smoke(bench: str, expect: re.Pattern[str] = RATIO_LINE, timeout: int = 120, **env: str) -> None:
     result = subprocess.run(
         [sys.executable, str(BENCH / f"{bench}.py"), "--smoke"],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     output = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr[-3000:]}"
     assert result.returncode == 0, output
-    assert RATIO_LINE.search(result.stdout), output
+    assert expect.search(result.stdout), output
 
 
 def test_labels_bench_runs_at_smoke_size() -> None:
@@ -65,6 +66,20 @@ def test_pages_bench_runs_at_smoke_size() -> None:
     run_smoke("pages", BENCH_PAGES_DATABASE_URL=bench_database_url("pages"))
 
 
+def test_faults_bench_runs_at_smoke_size() -> None:
+    """Its own PostgreSQL cluster and Redis, restarted under load: every promise is judged even here."""
+    from bench.private import Unavailable, private_services
+
+    try:
+        with private_services():
+            pass
+    except Unavailable as reason:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"bench/faults.py cannot make its own PostgreSQL and Redis (REQUIRE_SERVICES=1): {reason}")
+        pytest.skip(f"bench/faults.py cannot make its own PostgreSQL and Redis here: {reason}")
+    run_smoke("faults", expect=PROMISES_KEPT, timeout=300)
+
+
 def test_every_bench_script_has_a_smoke_test() -> None:
     scripts = {path.stem for path in BENCH.glob("*.py") if 'if __name__ == "__main__"' in path.read_text()}
-    assert scripts == {"labels", "winback", "staff_pages", "insight", "pages"}
+    assert scripts == {"labels", "winback", "staff_pages", "insight", "pages", "faults"}

@@ -19,7 +19,7 @@ from tests.test_settings import PRODUCTION, manage
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a long staff passphrase"
-LOCKED = "Too many wrong passwords were tried"
+LOCKED = "Too many wrong passwords or codes were tried"
 
 
 @pytest.fixture

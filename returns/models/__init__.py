@@ -12,6 +12,7 @@ from returns.models.catalog import (
 )
 from returns.models.policy import (
     EU_WITHDRAWAL_DAYS,
+    LABELLED_METHODS,
     MONEY_RESOLUTIONS,
     Resolution,
     ReturnMethod,
@@ -21,8 +22,11 @@ from returns.models.policy import (
     SeasonalExtension,
 )
 from returns.models.requests import (
+    CANCELLABLE_STATES,
     INSPECTED_STATES,
     OPEN_STATES,
+    PRINTABLE_STATES,
+    RECEIVABLE_STATES,
     TO_BE_SENT_STATES,
     TRANSITIONS,
     VOID_STATES,
@@ -35,12 +39,17 @@ from returns.models.requests import (
     ReturnState,
     SelfHelpOutcome,
 )
+from returns.models.rollups import ReturnsRequested, UnitsReturned, UnitsSold
 
 __all__ = [
+    "CANCELLABLE_STATES",
     "EU_WITHDRAWAL_DAYS",
     "INSPECTED_STATES",
+    "LABELLED_METHODS",
     "MONEY_RESOLUTIONS",
     "OPEN_STATES",
+    "PRINTABLE_STATES",
+    "RECEIVABLE_STATES",
     "TO_BE_SENT_STATES",
     "TRANSITIONS",
     "VOID_STATES",
@@ -65,7 +74,10 @@ __all__ = [
     "ReturnReason",
     "ReturnRequest",
     "ReturnState",
+    "ReturnsRequested",
     "SeasonalExtension",
     "SelfHelpOutcome",
+    "UnitsReturned",
+    "UnitsSold",
     "Variant",
 ]

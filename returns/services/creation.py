@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from returns import deadlines, signals
+from returns import deadlines, rollups, signals
 from returns.models import (
     Order,
     OrderLine,
@@ -124,6 +124,7 @@ def return_create(
             )
             for line in lines
         )
+        rollups.return_counted(return_request)
         if resolution == Resolution.EXCHANGE:
             exchange_reserve(return_request.lines.all())
         if photo_draft_key:

@@ -9,27 +9,37 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from returns import deadlines, signals
+from returns import deadlines, rollups, signals
 from returns.models import TRANSITIONS, VOID_STATES, ReturnEvent, ReturnRequest, ReturnState
 from returns.services.errors import ReturnRefused
 from returns.services.stock import exchange_release
+from returns_portal.core import states
+from returns_portal.core.states import actor_name
+
+__all__ = ["InvalidTransition", "actor_name", "return_reject", "return_transition", "returns_expire_unsent"]
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(states.InvalidTransition):
     """A state change the return's state machine does not allow."""
 
     def __init__(self, return_request: ReturnRequest, to_state: str) -> None:
         current = ReturnState(return_request.state)
         allowed = sorted(str(ReturnState(state).label) for state in TRANSITIONS[current])
-        self.from_state, self.to_state = current, to_state
         super().__init__(
             f"Return {return_request.number} cannot go from {current.label} to {ReturnState(to_state).label}; "
-            + (f"it can go to: {', '.join(allowed)}." if allowed else "it is final.")
+            + (f"it can go to: {', '.join(allowed)}." if allowed else "it is final."),
+            from_state=current,
+            to_state=to_state,
         )
 
 
-def actor_name(by: User | None, actor: str) -> str:
-    return by.get_username() if by is not None else actor
+RETURN_STATES = states.StateMachine(
+    transitions=TRANSITIONS,
+    history=ReturnEvent,
+    subject="return_request",
+    signal=signals.return_state_changed,
+    refused=InvalidTransition,
+)
 
 
 def return_transition(
@@ -43,32 +53,19 @@ def return_transition(
 ) -> ReturnRequest:
     """Move a return to `to`, or raise `InvalidTransition` and change nothing.
 
-    The only place a return's state changes: it locks the row, checks the
-    transition table, writes the history row and sends `return_state_changed`,
-    all in one transaction.
+    The only place a return's state changes. Unlike a refund's, it takes its own lock on the
+    return, so callers need not hold one; `states.change_state` then checks the table, writes
+    the history row and sends `return_state_changed`, all in this one transaction.
     """
     now = now or timezone.now()
     with transaction.atomic():
         locked = ReturnRequest.objects.select_for_update().get(pk=return_request.pk)
-        if to not in TRANSITIONS[locked.state]:
-            raise InvalidTransition(locked, to)
-        from_state = locked.state
-        locked.state, locked.state_changed_at = to, now
-        locked.save(update_fields=["state", "state_changed_at"])
-        ReturnEvent.objects.create(
-            return_request=locked,
-            from_state=from_state,
-            to_state=to,
-            by=by,
-            actor=actor_name(by, actor),
-            note=note,
-            at=now,
+        states.change_state(
+            RETURN_STATES, row=locked, to=to, by=by, actor=actor, note=note, at=now, also={"state_changed_at": now}
         )
         if to in VOID_STATES:
             exchange_release(locked)  # the wanted size is not coming: back on the shelf
-        signals.return_state_changed.send(
-            sender=ReturnRequest, return_request=locked, from_state=from_state, to_state=to, by=by
-        )
+            rollups.return_voided(locked)
     return_request.state, return_request.state_changed_at = locked.state, locked.state_changed_at
     return locked
 

@@ -35,7 +35,7 @@ from returns.models import (
     Variant,
 )
 from returns.outcomes import promise_text, variant_text
-from returns.photos import photos_store_draft
+from returns.photos import PhotosNotStored, photos_store_draft
 from returns.pricing import Selection
 from returns.selectors import (
     exchange_options,
@@ -175,8 +175,7 @@ def items(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
         language=translation.get_language() or order.language,
         initial=_initial_items(draft),
     )
-    if request.method == "POST" and form.is_valid():
-        photos_store_draft(draft_key=draft["key"], photos=form.photos())
+    if request.method == "POST" and form.is_valid() and _photos_kept(form, draft):
         draft.update(lines=form.selected())
         guided = _lines_with_guides(order, draft)
         return redirect("returns:help" if guided else "returns:choice", token=token)
@@ -184,6 +183,19 @@ def items(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
     return render(
         request, "returns/items.html", {"order": order, "form": form, "returnable": returnable, "token": token}
     )
+
+
+def _photos_kept(form: ItemsForm, draft: Draft) -> bool:
+    """Store the photos; when the storage fails, say so on each item that had some, and keep none."""
+    photos = form.photos()
+    try:
+        photos_store_draft(draft_key=draft["key"], photos=photos)
+    except PhotosNotStored:
+        message = _("Your photos could not be saved just now. Please add them again in a few minutes.")
+        for line_id in [line_id for line_id, prepared in photos.items() if prepared]:
+            form.add_error(f"photos_{line_id}", message)
+        return False
+    return True
 
 
 def _initial_items(draft: Draft) -> dict[str, Any]:

@@ -12,12 +12,13 @@ from django.core.management.base import BaseCommand
 from followup.tasks import select_winback, sweep_outbox
 from refunds.tasks import pay_waiting_store_credit
 from returns.tasks import book_missing_carriers, expire_unsent_returns
+from returns_portal.privacy.retention import personal_data_sweep
 
 
 class Command(BaseCommand):
     help = (
         "Expire unsent returns, book missing carriers, issue waiting store credit, send due follow-up e-mails, "
-        "and make win-back offers, once."
+        "make win-back offers, and anonymise personal data past its retention period, once."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -26,8 +27,10 @@ class Command(BaseCommand):
         credited = pay_waiting_store_credit()
         offers = select_winback()
         queued = sweep_outbox()  # after the win-back selection, so its offers go out in this run
+        anonymised = personal_data_sweep()
         self.stdout.write(
             f"Expired {expired} unsent returns; {booked} carrier bookings tried; {credited} store credits issued; "
             f"{offers} win-back offers; "
-            f"{queued} e-mails sent or queued."
+            f"{queued} e-mails sent or queued; personal data of {anonymised['returns']} returns and "
+            f"{anonymised['customers']} customers anonymised."
         )
