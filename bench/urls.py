@@ -1,4 +1,4 @@
-"""The portal's URLs plus a hello-world view: the baseline the page benchmark divides by."""
+"""The portal's URLs plus a hello-world view, which bench/wsgi.py serves with no middleware: the baseline."""
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path

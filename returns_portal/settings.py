@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "returns_portal.csp.ContentSecurityPolicyMiddleware",
     "returns_portal.errors.RejectNulBytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "returns_portal.core.fastpages.FastPages",  # a cached customer page, without sessions and users
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -5,6 +5,13 @@ the CSRF token goes; each response gets its own token put in its place, so
 forms keep working. Requests that carry a session or flash messages are
 rendered fresh, since their pages differ. Whoever changes what a page shows
 forgets its keys (`forget`).
+
+Each process also remembers which key a shareable request was answered with
+(`shared_page`): the same request again (same path, query string, language
+cookie and Accept-Language) is then answered by `core.fastpages` before the
+middleware for sessions and users, and before the view. So a page's key may
+depend on nothing else of the request, and the view may add nothing to the
+response that `page_response` builds.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.cache import patch_vary_headers
 
 CSRF_PLACEHOLDER = "__csrf_token_placeholder__"
 PAGE_SECONDS = 600
@@ -37,7 +45,8 @@ def chosen_language(request: HttpRequest) -> str:
     return request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or "default"
 
 
-def _shareable(request: HttpRequest) -> bool:
+def shareable(request: HttpRequest) -> bool:
+    """The same page for everyone who asks like this: a GET with no session and no flash messages."""
     return request.method == "GET" and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
 
 
@@ -48,14 +57,19 @@ _local: dict[str, tuple[float, str]] = {}
 
 
 def from_cache(request: HttpRequest, key: str, *, local: bool = False) -> HttpResponse | None:
-    if not _shareable(request):
+    if not shareable(request):
         return None
+    html = _cached_html(key, local=local)
+    return None if html is None else _shared_response(request, key, html, local=local)
+
+
+def _cached_html(key: str, *, local: bool) -> str | None:
     html = _local_get(key) if local else None
     if html is None:
         html = cache.get(key)
         if html is not None and local:
             _local[key] = (time.monotonic() + LOCAL_SECONDS, html)
-    return None if html is None else HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    return html
 
 
 def _local_get(key: str) -> str | None:
@@ -63,20 +77,58 @@ def _local_get(key: str) -> str | None:
     return html if expires > time.monotonic() else None
 
 
+def page_response(request: HttpRequest, html: str) -> HttpResponse:
+    """The cached page with this response's own CSRF token (`get_token` also has the CSRF cookie set).
+    A page without a form (the policy) makes no token: a fresh one costs more than the rest of the answer."""
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    response = HttpResponse(html)
+    patch_vary_headers(response, ("Cookie",))  # the language cookie chooses the page, token or not
+    return response
+
+
+# Which key answered a shareable request, by the parts of the request a key may depend on. Kept a minute
+# (a status link's expiry is checked by its view at most this late) and per process, like `_local`.
+REQUEST_SECONDS = 60.0
+MAX_REQUESTS = 10_000
+_keys: dict[tuple[str, str, str, str], tuple[float, str, bool]] = {}
+
+
+def _request_parts(request: HttpRequest) -> tuple[str, str, str, str]:
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return request.path, request.META.get("QUERY_STRING", ""), language, request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+
+
+def _shared_response(request: HttpRequest, key: str, html: str, *, local: bool) -> HttpResponse:
+    if len(_keys) >= MAX_REQUESTS:  # many links or made-up query strings: start over rather than grow
+        _keys.clear()
+    _keys[_request_parts(request)] = (time.monotonic() + REQUEST_SECONDS, key, local)
+    return page_response(request, html)
+
+
+def shared_page(request: HttpRequest) -> str | None:
+    """The cached HTML a view answered this same shareable request with lately, or None (ask the view)."""
+    if not shareable(request):
+        return None
+    expires, key, local = _keys.get(_request_parts(request), (0.0, "", False))
+    return _cached_html(key, local=local) if expires > time.monotonic() else None
+
+
 def render_cached(request: HttpRequest, key: str, render: Callable[[str], str], *, local: bool = False) -> HttpResponse:
     """`render(csrf_token)` gives the page's HTML; a shareable copy is kept under `key`."""
-    if not _shareable(request):
+    if not shareable(request):
         return HttpResponse(render(get_token(request)))
     cached = from_cache(request, key, local=local)
     if cached is not None:
         return cached
     html = render(CSRF_PLACEHOLDER)
     cache.set(key, html, PAGE_SECONDS)
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    return _shared_response(request, key, html, local=local)
 
 
 def forget_local() -> None:
     _local.clear()
+    _keys.clear()
 
 
 def forget(keys: Iterable[str]) -> None:
