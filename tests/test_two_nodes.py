@@ -30,7 +30,7 @@ from returns import access
 from returns.models import ReturnPhoto, ReturnRequest
 from tests.conftest import ObjectStore
 from tests.factories import OrderLineFactory
-from tests.followup.test_worker import Redis, free_port, wait_for
+from tests.processes import Redis, free_port, wait_for
 from tests.returns.photo_data import jpeg
 
 pytestmark = [

@@ -14,7 +14,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from followup.models import MessageState, OutboxMessage
 from returns.services import LineRequest, return_create
 from returns_portal.celery import app as celery_app
 from tests.factories import OrderLineFactory
+from tests.processes import Redis, free_port, wait_for
 
 pytestmark = [
     pytest.mark.real_clock,  # the worker is another process, on the real clock
@@ -43,21 +43,6 @@ pytestmark = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 10
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
 class Sink:
@@ -121,36 +106,6 @@ def sink() -> Iterator[tuple[Sink, int]]:
     controller.start()
     yield handler, port
     controller.stop()
-
-
-class Redis:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_for(self._answers, 10, "redis-server to start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
 
 
 def forget_broker_connections() -> None:
