@@ -6,7 +6,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
 
 
 def free_port() -> int:
@@ -52,3 +56,16 @@ class Redis:
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+
+@contextmanager
+def smtp_server(handler: Any) -> Iterator[int]:
+    """An SMTP server on a free local port, handing each message to `handler` (aiosmtpd); its port."""
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    port = free_port()
+    controller = controller_module.Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()

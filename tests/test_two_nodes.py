@@ -30,7 +30,7 @@ from returns import access
 from returns.models import ReturnPhoto, ReturnRequest
 from tests.conftest import ObjectStore
 from tests.factories import OrderLineFactory
-from tests.processes import Redis, free_port, wait_for
+from tests.processes import Redis, free_port, smtp_server, wait_for
 from tests.returns.photo_data import jpeg
 
 pytestmark = [
@@ -88,12 +88,9 @@ class Machine:
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    controller_module = pytest.importorskip("aiosmtpd.controller")
-    handler, port = Mailbox(), free_port()
-    controller = controller_module.Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+    handler = Mailbox()
+    with smtp_server(handler) as port:
+        yield handler, port
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from followup.models import MessageState, OutboxMessage
 from returns.services import LineRequest, return_create
 from returns_portal.celery import app as celery_app
 from tests.factories import OrderLineFactory
-from tests.processes import Redis, free_port, wait_for
+from tests.processes import Redis, smtp_server, wait_for
 
 pytestmark = [
     pytest.mark.real_clock,  # the worker is another process, on the real clock
@@ -100,12 +100,9 @@ class Sink:
 
 @pytest.fixture
 def sink() -> Iterator[tuple[Sink, int]]:
-    controller_module = pytest.importorskip("aiosmtpd.controller")
-    handler, port = Sink(), free_port()
-    controller = controller_module.Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+    handler = Sink()
+    with smtp_server(handler) as port:
+        yield handler, port
 
 
 def forget_broker_connections() -> None:

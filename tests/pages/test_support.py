@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,14 +21,6 @@ from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
 from tests.returns.photo_data import add_photo
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def agent(client: Client) -> Client:
-    user = User.objects.create_user("agent", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support"))
-    client.force_login(user)
-    return client
 
 
 def a_return(email: str = "kari@example.no", name: str = "Kari Nordmann") -> ReturnRequest:

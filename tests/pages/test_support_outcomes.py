@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from returns.models import ReturnPolicy, ReturnRequest
@@ -14,14 +14,6 @@ from returns.services import LineRequest, ReceivedLine, return_create, return_re
 from tests.factories import OrderFactory, OrderLineFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def agent(client: Client) -> Client:
-    user = User.objects.create_user("agent", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support"))
-    client.force_login(user)
-    return client
 
 
 def a_return(resolution: str, *, reason: str = "too_big", exchange: bool = False, **fields: object) -> ReturnRequest:
