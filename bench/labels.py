@@ -38,13 +38,15 @@ from reportlab.lib.units import mm  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
 from bench import cli  # noqa: E402
-from returns.carriers import BuiltinCarrier, ShipmentRequest  # noqa: E402
+from returns.carriers import Address, BuiltinCarrier, ShipmentRequest  # noqa: E402
 from returns.documents import LabelData, render_label  # noqa: E402
 from returns.numbers import ALPHABET, PREFIX, check_character  # noqa: E402
 
 TARGET_RATE, TARGET_RATIO = 100.0, 1.5
 SENDER = ("Astrid Lindqvist", "Sveavägen 44", "113 46 Stockholm", "SE")
 RECIPIENT = ("Nordväst Outfitters Returns", "Lagervägen 12", "136 50 Haninge", "Sweden")
+SENDER_ADDRESS = Address("Astrid Lindqvist", "Sveavägen 44", "113 46", "Stockholm", "SE")
+RECIPIENT_ADDRESS = Address("Nordväst Outfitters Returns", "Lagervägen 12", "136 50", "Haninge", "SE")
 
 
 def labels(count: int) -> list[LabelData]:
@@ -55,7 +57,9 @@ def labels(count: int) -> list[LabelData]:
         body += ALPHABET[index % len(ALPHABET)]
         number = f"{PREFIX}{body}{check_character(body)}"
         shipment = carrier.create_shipment(
-            ShipmentRequest(return_id=index + 1, return_number=number, sender=SENDER, recipient=RECIPIENT)
+            ShipmentRequest(
+                return_id=index + 1, return_number=number, sender=SENDER_ADDRESS, recipient=RECIPIENT_ADDRESS
+            )
         )
         result.append(
             LabelData(

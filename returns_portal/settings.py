@@ -163,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
     # Issues store credit whose payout task a broker outage lost.
     "pay-waiting-store-credit": {"task": "refunds.pay_waiting_store_credit", "schedule": 300.0},
     "select-winback": {"task": "followup.select_winback", "schedule": 6 * 3600.0},
+    # Asks the carriers about parcels on their way, for carriers that send no events (returns.tracking).
+    "track-parcels": {"task": "returns.track_parcels", "schedule": 15 * 60.0},
+    # Asks the payment providers about refunds left processing, in case a webhook was lost.
+    "reconcile-refunds": {"task": "refunds.reconcile_processing_refunds", "schedule": 15 * 60.0},
     # Anonymises customers' data past PERSONAL_DATA_RETENTION_MONTHS (returns_portal.privacy.retention).
     "anonymise-expired-personal-data": {"task": "privacy.anonymise_expired_personal_data", "schedule": 24 * 3600.0},
 }
@@ -336,6 +340,41 @@ RETURN_CARRIER_COUNTRY = env.text("RETURN_CARRIER_COUNTRY", default="SE")
 RETURN_PICKUP_WINDOW = env.text("RETURN_PICKUP_WINDOW", default="08:00–18:00")  # when the built-in carrier comes
 # How many proxies in front of the portal add to X-Forwarded-For (0: none). Look-up limits count per client.
 TRUSTED_PROXIES = env.number("TRUSTED_PROXIES", default=0)
+
+# --- Carriers (README "Carriers") ----------------------------------------------------
+# Credentials come from the environment only: never stored in the database, never shown.
+
+CARRIER_TIMEOUT_SECONDS = env.number("CARRIER_TIMEOUT_SECONDS", default=10)  # booking, tracking, pickups
+CARRIER_LOOKUP_TIMEOUT_SECONDS = env.number(
+    "CARRIER_LOOKUP_TIMEOUT_SECONDS", default=2
+)  # service points, while the customer waits
+POSTNORD_API_KEY = env.text("POSTNORD_API_KEY")
+POSTNORD_BASE_URL = env.url("POSTNORD_BASE_URL", schemes=("http", "https"), default="https://api2.postnord.com")
+POSTNORD_CUSTOMER_NUMBER = env.text("POSTNORD_CUSTOMER_NUMBER")  # the shop's PostNord customer number
+NSHIFT_API_ID = env.text("NSHIFT_API_ID")
+NSHIFT_API_SECRET = env.text("NSHIFT_API_SECRET")
+NSHIFT_BASE_URL = env.url("NSHIFT_BASE_URL", schemes=("http", "https"), default="https://api.unifaun.com/rs-extapi/v1")
+NSHIFT_SENDER_QUICK_ID = env.text("NSHIFT_SENDER_QUICK_ID", default="1")  # the sender in nShift's address book
+NSHIFT_RETURN_SERVICE = env.text("NSHIFT_RETURN_SERVICE")  # the shop's return service, e.g. PostNord's "P24"
+NSHIFT_WEBHOOK_SECRET = env.text("NSHIFT_WEBHOOK_SECRET")  # shared with nShift's event push, checks its calls
+
+# --- Payment providers (README "Payment providers") ------------------------------------
+
+PAYMENT_PROVIDER_TIMEOUT_SECONDS = env.number("PAYMENT_PROVIDER_TIMEOUT_SECONDS", default=15)
+KLARNA_USERNAME = env.text("KLARNA_USERNAME")  # the API credentials' user name (UID), e.g. "PK12345_..."
+KLARNA_PASSWORD = env.text("KLARNA_PASSWORD")
+KLARNA_BASE_URL = env.url("KLARNA_BASE_URL", schemes=("http", "https"), default="https://api.klarna.com")
+ADYEN_API_KEY = env.text("ADYEN_API_KEY")
+ADYEN_MERCHANT_ACCOUNT = env.text("ADYEN_MERCHANT_ACCOUNT")
+ADYEN_HMAC_KEY = env.text("ADYEN_HMAC_KEY")  # hex, from the webhook's settings in Adyen's Customer Area
+ADYEN_CHECKOUT_URL = env.url(
+    "ADYEN_CHECKOUT_URL", schemes=("http", "https"), default="https://checkout-test.adyen.com/v71"
+)  # live: https://<prefix>-checkout-live.adyenpayments.com/checkout/v71
+STRIPE_SECRET_KEY = env.text("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env.text(
+    "STRIPE_WEBHOOK_SECRET"
+)  # "whsec_...", from the webhook endpoint in Stripe's dashboard
+STRIPE_API_BASE = env.url("STRIPE_API_BASE", schemes=("http", "https"), default="https://api.stripe.com")
 
 # --- Customers' data (GDPR) ---------------------------------------------------------
 

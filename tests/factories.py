@@ -49,7 +49,9 @@ class CustomerFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"customer{n}@example.com")
     name = factory.Sequence(lambda n: f"Customer {n}")
+    street = "Sveavägen 44"
     postcode = "11122"
+    city = "Stockholm"
     country = "SE"
     language = "sv"
 

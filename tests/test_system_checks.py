@@ -37,7 +37,7 @@ def test_the_embedded_default_and_the_test_settings_pass_every_check() -> None:
         ("returns.carriers.NoSuchCarrier", "returns.E001", "cannot be imported"),
         ("carriers.BuiltinCarrier", "returns.E001", "cannot be imported"),
         (f"{__name__}.not_a_class", "returns.E002", "is not a class"),
-        (f"{__name__}.HalfACarrier", "returns.E003", "lacks book_pickup"),
+        (f"{__name__}.HalfACarrier", "returns.E003", "lacks name, book_pickup"),
     ],
 )
 def test_a_wrong_carrier_is_an_error_naming_the_setting(carrier: str, check_id: str, says: str) -> None:

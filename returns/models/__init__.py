@@ -7,6 +7,7 @@ from returns.models.catalog import (
     Order,
     OrderLine,
     PaymentMethod,
+    PaymentProvider,
     Product,
     Variant,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "OrderLine",
     "Outcome",
     "PaymentMethod",
+    "PaymentProvider",
     "Product",
     "Resolution",
     "ReturnEvent",

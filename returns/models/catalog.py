@@ -30,6 +30,14 @@ class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
 
 
+class PaymentProvider(models.TextChoices):
+    """Who took the payment, so a refund goes back the same way (`refunds.providers`)."""
+
+    KLARNA = "klarna", "Klarna"
+    ADYEN = "adyen", "Adyen"
+    STRIPE = "stripe", "Stripe"
+
+
 def money_field(**kwargs: object) -> models.DecimalField:
     return models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs)  # type: ignore[arg-type]
 
@@ -123,6 +131,18 @@ class Order(models.Model):
     currency = models.CharField(max_length=3, choices=Currency.choices)
     language = models.CharField(max_length=5, choices=Language.choices, default=Language.EN)
     payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    payment_provider = models.CharField(
+        max_length=16,
+        choices=PaymentProvider.choices,
+        blank=True,
+        help_text="Who took the payment. Empty: refunds are paid by hand (bank transfer) or as store credit.",
+    )
+    payment_reference = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="The provider's id of the payment: Klarna's order id, Adyen's PSP reference, "
+        "Stripe's PaymentIntent id.",
+    )
     shipping_amount = money_field(default=ZERO)
     discount_amount = money_field(default=ZERO, help_text="Order-level discount, shared over the lines by value.")
     # An exchange's replacement is an order the shop fulfils from the portal; orders from the shop leave these empty.
@@ -148,6 +168,12 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(shipping_amount__gte=0), name="order_shipping_not_negative"),
             models.CheckConstraint(condition=models.Q(discount_amount__gte=0), name="order_discount_not_negative"),
+            # A provider without its payment's id could not be asked for a refund, and an id alone names nobody.
+            models.CheckConstraint(
+                condition=models.Q(payment_provider="", payment_reference="")
+                | (~models.Q(payment_provider="") & ~models.Q(payment_reference="")),
+                name="order_payment_provider_with_reference",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -100,6 +100,15 @@ class ReturnPolicy(models.Model):
         help_text="Flag a customer who sent back this share of the units they bought in the period.",
     )
     auto_approve = models.BooleanField(default=True, help_text="Approve at once when every line is within policy.")
+    auto_refund = models.BooleanField(
+        default=False,
+        help_text="Pay refunds through the order's payment provider as soon as the inspection is saved, "
+        "up to the ceiling below; larger refunds wait for a person.",
+    )
+    auto_refund_ceiling_sek = money_field(default=Decimal(3000), verbose_name="auto-refund ceiling (SEK)")
+    auto_refund_ceiling_eur = money_field(default=Decimal(300), verbose_name="auto-refund ceiling (EUR)")
+    auto_refund_ceiling_nok = money_field(default=Decimal(3000), verbose_name="auto-refund ceiling (NOK)")
+    auto_refund_ceiling_dkk = money_field(default=Decimal(2000), verbose_name="auto-refund ceiling (DKK)")
     return_address = models.TextField(
         default="Nordväst Outfitters Returns\nLagervägen 12\n136 50 Haninge\nSweden",
         help_text="Where parcels go: one line per address line, printed on every label.",
@@ -117,6 +126,15 @@ class ReturnPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def auto_refund_ceiling(self, currency: str) -> Decimal:
+        """The largest refund paid without a person's approval, in the order's currency."""
+        return {
+            Currency.SEK: self.auto_refund_ceiling_sek,
+            Currency.EUR: self.auto_refund_ceiling_eur,
+            Currency.NOK: self.auto_refund_ceiling_nok,
+            Currency.DKK: self.auto_refund_ceiling_dkk,
+        }[Currency(currency)]
 
     @classmethod
     def current(cls) -> ReturnPolicy:

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from returns.carriers import PickupRefused, PickupRequest, ShipmentRequest, get_carrier
+from returns.carriers import Address, PickupRefused, PickupRequest, ShipmentRequest, get_carrier
 from returns.models import LABELLED_METHODS, TO_BE_SENT_STATES, Customer, ReturnMethod, ReturnPolicy, ReturnRequest
 
 log = logging.getLogger(__name__)
@@ -67,9 +69,8 @@ def return_ensure_shipment(*, return_request: ReturnRequest) -> ReturnRequest:
             return_id=return_request.pk,
             return_number=return_request.number,
             sender=_address(customer),
-            recipient=tuple(
-                line.strip() for line in ReturnPolicy.current().return_address.splitlines() if line.strip()
-            ),
+            recipient=_warehouse(),
+            label_free=return_request.method == ReturnMethod.QR_DROPOFF,
         )
     )
     answer = {
@@ -130,9 +131,26 @@ def _pickup_missing() -> models.Q:
     return models.Q(method=ReturnMethod.PICKUP, pickup_date__isnull=False, pickup_reference="", pickup_problem="")
 
 
-def _address(customer: Customer) -> tuple[str, ...]:
-    city_line = " ".join(part for part in (customer.postcode, customer.city) if part)
-    return tuple(line for line in (customer.name, customer.street, city_line, customer.country) if line)
+def _address(customer: Customer) -> Address:
+    return Address(
+        name=customer.name,
+        street=customer.street,
+        postcode=customer.postcode,
+        city=customer.city,
+        country=customer.country,
+        email=customer.email,
+    )
+
+
+def _warehouse() -> Address:
+    """The policy's return address: first line the name, then the street, then "postcode city"."""
+    lines = [line.strip() for line in ReturnPolicy.current().return_address.splitlines() if line.strip()]
+    name, street, city_line = [*lines, "", "", ""][:3]
+    # Swedish postcodes have a space ("136 50"); Norway's and Denmark's 4 digits, Finland's 5.
+    match = re.fullmatch(r"(\d{3} \d{2}|\d{4,5})\s+(.+)", city_line)
+    postcode, city = (match[1], match[2]) if match else ("", city_line)
+    country = lines[3] if len(lines) > 3 and len(lines[3]) == 2 else settings.RETURN_CARRIER_COUNTRY
+    return Address(name=name, street=street, postcode=postcode, city=city, country=country)
 
 
 def _record(

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
 
 from returns.carriers import (
+    Address,
     BuiltinCarrier,
     PickupBooking,
     PickupRefused,
@@ -29,13 +30,14 @@ from returns.carriers import (
 REQUEST = ShipmentRequest(
     return_id=1234,
     return_number="R-7K3P9QX",
-    sender=("Astrid Lindqvist", "Sveavägen 44", "113 46 Stockholm", "SE"),
-    recipient=("Nordväst Outfitters Returns", "Lagervägen 12", "136 50 Haninge", "Sweden"),
+    sender=Address("Astrid Lindqvist", "Sveavägen 44", "113 46", "Stockholm", "SE"),
+    recipient=Address("Nordväst Outfitters Returns", "Lagervägen 12", "136 50", "Haninge", "SE"),
 )
+NO_ADDRESS = Address("Astrid Lindqvist", "", "", "", "SE")
 QR_ALPHANUMERIC = re.compile(r"[0-9A-Z $%*+\-./:]+")
 
 
-class FakeCarrier:
+class FakeCarrier(BuiltinCarrier):
     def create_shipment(self, request: ShipmentRequest) -> Shipment:
         return Shipment(carrier="Fake", tracking_number="FAKE1", qr_payload="FAKE1")
 
@@ -160,7 +162,7 @@ def test_the_carrier_is_chosen_in_settings_by_dotted_path(settings: Settings) ->
 MONDAY = dt.date(2026, 12, 7)
 
 
-def pickup_on(day: dt.date, address: tuple[str, ...] = REQUEST.sender) -> PickupRequest:
+def pickup_on(day: dt.date, address: Address = REQUEST.sender) -> PickupRequest:
     return PickupRequest(return_id=1234, return_number="R-7K3P9QX", address=address, day=day)
 
 
@@ -196,7 +198,7 @@ def test_a_day_the_carrier_cannot_serve_is_refused_in_its_own_words(day: dt.date
 
 def test_a_pickup_needs_an_address() -> None:
     with pytest.raises(PickupRefused, match="address"):
-        BuiltinCarrier().book_pickup(pickup_on(MONDAY, address=()), today=MONDAY - dt.timedelta(days=1))
+        BuiltinCarrier().book_pickup(pickup_on(MONDAY, address=NO_ADDRESS), today=MONDAY - dt.timedelta(days=1))
 
 
 def test_a_carrier_from_settings_books_pickups_too(settings: Settings) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from django.conf import settings
@@ -44,38 +45,103 @@ QR_PATTERN = re.compile(r"RETURN:(?P<return_number>[^/;]+)[/;]TRACK:(?P<tracking
 
 
 @dataclass(frozen=True)
+class Address:
+    """A postal address as carriers want it: separate fields, ISO country code."""
+
+    name: str
+    street: str
+    postcode: str
+    city: str
+    country: str  # ISO 3166 alpha-2, e.g. "SE"
+    email: str = ""
+    phone: str = ""
+
+    def lines(self) -> tuple[str, ...]:
+        city_line = " ".join(part for part in (self.postcode, self.city) if part)
+        return tuple(line for line in (self.name, self.street, city_line, self.country) if line)
+
+
+@dataclass(frozen=True)
 class ShipmentRequest:
-    """What a carrier needs to book a return parcel: plain data, no models."""
+    """What a carrier needs to book a return parcel: plain data, no models.
+
+    `label_free`: the customer shows a code at the service point instead of printing a label
+    (PostNord's QR return, nShift's "print at agent"); `service_point_id` is the point the customer
+    chose ("" when they take it to any point).
+    """
 
     return_id: int
     return_number: str
-    sender: tuple[str, ...]
-    recipient: tuple[str, ...]
+    sender: Address
+    recipient: Address
     parcels: int = 1
+    weight_grams: int = 1000
+    label_free: bool = False
+    service_point_id: str = ""
 
 
 @dataclass(frozen=True)
 class Shipment:
     carrier: str
     tracking_number: str
-    qr_payload: str
+    qr_payload: str  # what the portal's own QR code (on the label or the status page) encodes
+    label_pdf: bytes = b""  # the carrier's own label, when it issues one
+    shipment_id: str = ""  # the carrier's id of the booking, for cancelling and tracking ("" = the tracking number)
+    dropoff_code: str = ""  # the carrier's label-free code, shown at the service point
+    dropoff_code_image: bytes = b""  # the carrier's image of that code (PNG), when it sends one
 
 
 @dataclass(frozen=True)
 class PickupRequest:
-    """A home pickup to book: where the parcel waits (the customer's address lines) and on which day."""
+    """A home pickup to book: where the parcel waits and on which day."""
 
     return_id: int
     return_number: str
-    address: tuple[str, ...]
+    address: Address
     day: dt.date
     parcels: int = 1
+    tracking_number: str = ""  # the parcel's, when it was booked first
 
 
 @dataclass(frozen=True)
 class PickupBooking:
     reference: str
     window: str
+
+
+@dataclass(frozen=True)
+class ServicePoint:
+    """A place that takes parcels in: a parcel shop, a locker, a post office."""
+
+    id: str
+    name: str
+    street: str
+    postcode: str
+    city: str
+    country: str
+    opening_hours: tuple[str, ...] = ()  # one line per day or range, e.g. "Mon–Fri 08:00–20:00"
+    distance_m: int | None = None
+
+
+class TrackingStage(StrEnum):
+    """What a carrier's event means for a return, in the portal's words."""
+
+    BOOKED = "booked"  # the carrier knows the parcel, nothing physical yet
+    HANDED_IN = "handed_in"  # first scan: at the service point or with the driver
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"  # at the warehouse
+    PROBLEM = "problem"  # delayed, damaged, returned to sender
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class TrackingEvent:
+    tracking_number: str
+    event_id: str  # stable per event, so an event seen twice is stored once
+    at: dt.datetime  # aware
+    stage: TrackingStage
+    description: str  # the carrier's own words
+    location: str = ""
 
 
 class PickupRefused(Exception):
@@ -86,10 +152,49 @@ class PickupRefused(Exception):
         self.message = message
 
 
+class CarrierRejected(Exception):
+    """A 4xx with a reason: asking again will not help. `message` is the carrier's words, for staff;
+    `field` names what the customer can fix ("address", "postcode", "phone", "email") or is ""."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class CarrierUnavailable(Exception):
+    """Time-out, 5xx, 429 or refused credentials: try again later (`retry_after` seconds, if the carrier said)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class WebhookRefused(Exception):
+    """A carrier's event push whose signature or secret does not check out: answer 400, change nothing."""
+
+
 class Carrier(Protocol):
+    name: str
+
     def create_shipment(self, request: ShipmentRequest) -> Shipment: ...
 
     def book_pickup(self, request: PickupRequest) -> PickupBooking: ...
+
+    def service_points(
+        self, *, country: str, postcode: str, street: str = "", limit: int = 5
+    ) -> list[ServicePoint]: ...
+
+    def track(self, tracking_numbers: list[str]) -> list[TrackingEvent]: ...
+
+    def cancel_shipment(self, shipment: Shipment) -> bool:
+        """True if the carrier cancelled it; False if it no longer can (already handed in)."""
+        ...
+
+    def check(self) -> list[str]:
+        """What works, one line each, for `carrier_check`; raises CarrierUnavailable/CarrierRejected when not."""
+        ...
 
 
 def get_carrier() -> Carrier:
@@ -167,7 +272,19 @@ class BuiltinCarrier:
             raise PickupRefused(f"{self.name} books pickups from the next day on, not for {request.day.isoformat()}.")
         if request.day.weekday() >= 5:
             raise PickupRefused(f"{self.name} does not pick up on weekends; {request.day.isoformat()} is one.")
-        if not request.address:
+        if not request.address.street:
             raise PickupRefused(f"{self.name} needs an address to pick up from.")
         window = settings.RETURN_PICKUP_WINDOW
         return PickupBooking(reference=f"PU-{request.return_number}", window=window)
+
+    def service_points(self, *, country: str, postcode: str, street: str = "", limit: int = 5) -> list[ServicePoint]:
+        return []  # any parcel shop takes the portal's parcels: there is no list to choose from
+
+    def track(self, tracking_numbers: list[str]) -> list[TrackingEvent]:
+        return []  # no scans come back: staff receive the parcel at the warehouse
+
+    def cancel_shipment(self, shipment: Shipment) -> bool:
+        return True  # nothing was booked outside the portal
+
+    def check(self) -> list[str]:
+        return [f"{self.name}: built in, needs no account."]
