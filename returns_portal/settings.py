@@ -344,6 +344,12 @@ TRUSTED_PROXIES = env.number("TRUSTED_PROXIES", default=0)
 # --- Carriers (README "Carriers") ----------------------------------------------------
 # Credentials come from the environment only: never stored in the database, never shown.
 
+# The carriers a route in the admin (returns.CarrierRoute) may name; RETURN_CARRIER serves where no route does.
+CARRIERS = {
+    "builtin": "returns.carriers.BuiltinCarrier",
+    "postnord": "returns.carriers.postnord.PostNordCarrier",
+    "nshift": "returns.carriers.nshift.NShiftCarrier",
+}
 CARRIER_TIMEOUT_SECONDS = env.number("CARRIER_TIMEOUT_SECONDS", default=10)  # booking, tracking, pickups
 CARRIER_LOOKUP_TIMEOUT_SECONDS = env.number(
     "CARRIER_LOOKUP_TIMEOUT_SECONDS", default=2

@@ -219,6 +219,25 @@ class ReturnMethodOption(models.Model):
         }[Currency(currency)]
 
 
+class CarrierRoute(models.Model):
+    """Which carrier takes a country's returns sent a given way; without a route, settings.RETURN_CARRIER does.
+
+    `carrier` is a key of settings.CARRIERS ("builtin", "postnord", "nshift"); the credentials stay in
+    the environment.
+    """
+
+    country = models.CharField(max_length=2, help_text="The customer's country, ISO code, e.g. SE.")
+    method = models.CharField(max_length=16, choices=ReturnMethod.choices)
+    carrier = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["country", "method"]
+        constraints = [models.UniqueConstraint(fields=["country", "method"], name="one_carrier_per_country_method")]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.get_method_display()}: {self.carrier}"
+
+
 class ReturnReason(models.Model):
     """A coded reason with its label in the five languages and its own rules."""
 

@@ -75,6 +75,21 @@ class ReturnRequest(models.Model):
     carrier = models.CharField(max_length=60, blank=True)
     tracking_number = models.CharField(max_length=40, blank=True, db_index=True)
     qr_payload = models.CharField(max_length=200, blank=True)
+    # Which configured carrier (a key of settings.CARRIERS) booked the parcel: tracking and cancelling ask the same one.
+    carrier_key = models.CharField(max_length=20, blank=True, editable=False)
+    shipment_id = models.CharField(
+        max_length=80, blank=True, editable=False, help_text="The carrier's id of the booking."
+    )
+    # The service point the customer chose: {id, name, street, postcode, city, country, opening_hours, distance_m}.
+    # Empty: any point (the carrier did not answer in time, or offers no list).
+    service_point = models.JSONField(default=dict, blank=True)
+    dropoff_code = models.CharField(max_length=120, blank=True, help_text="The carrier's label-free code.")
+    carrier_label = models.FileField(upload_to="carrier-labels/%Y/%m/", blank=True, editable=False)
+    # The carrier refused the booking (a 4xx with a reason): its words, for staff; `carrier_problem_field`
+    # names what the customer can fix ("address", "postcode", "phone", "email") or is empty.
+    carrier_problem = models.TextField(blank=True)
+    carrier_problem_field = models.CharField(max_length=20, blank=True)
+    booking_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     # The customer's quote when they confirmed, in the order's currency (see returns.pricing).
     items_amount = money_field(default=ZERO)
     return_fee = money_field(default=ZERO)
@@ -168,6 +183,38 @@ class ReturnEvent(StateHistory):
     return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="history")
     from_state = models.CharField(max_length=16, choices=ReturnState.choices, blank=True)
     to_state = models.CharField(max_length=16, choices=ReturnState.choices)
+
+
+class TrackingStage(models.TextChoices):
+    """What a carrier's event means for the return (`returns.carriers.TrackingStage`, as stored)."""
+
+    BOOKED = "booked", _("Booked with the carrier")
+    HANDED_IN = "handed_in", _("Handed in")
+    IN_TRANSIT = "in_transit", _("On its way")
+    DELIVERED = "delivered", _("Arrived at the warehouse")
+    PROBLEM = "problem", _("Delayed or held up")
+    OTHER = "other", _("Carrier update")
+
+
+class ParcelEvent(models.Model):
+    """One of the carrier's events about a return's parcel, stored once however often it is heard."""
+
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="parcel_events")
+    event_id = models.CharField(max_length=120)
+    at = models.DateTimeField()
+    stage = models.CharField(max_length=16, choices=TrackingStage.choices)
+    description = models.CharField(max_length=300, help_text="The carrier's own words.")
+    location = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["return_request", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["return_request", "event_id"], name="parcelevent_once_per_return")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.return_request}: {self.stage} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class ReturnPhoto(models.Model):
