@@ -366,6 +366,12 @@ NSHIFT_WEBHOOK_SECRET = env.text("NSHIFT_WEBHOOK_SECRET")  # shared with nShift'
 
 # --- Payment providers (README "Payment providers") ------------------------------------
 
+# Where a refund to the original payment goes, by the order's payment provider (Order.payment_provider).
+PAYMENT_PROVIDERS = {
+    "klarna": "refunds.providers.klarna.KlarnaProvider",
+    "adyen": "refunds.providers.adyen.AdyenProvider",
+    "stripe": "refunds.providers.stripe.StripeProvider",
+}
 PAYMENT_PROVIDER_TIMEOUT_SECONDS = env.number("PAYMENT_PROVIDER_TIMEOUT_SECONDS", default=15)
 KLARNA_USERNAME = env.text("KLARNA_USERNAME")  # the API credentials' user name (UID), e.g. "PK12345_..."
 KLARNA_PASSWORD = env.text("KLARNA_PASSWORD")

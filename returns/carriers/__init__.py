@@ -38,6 +38,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from returns.models import CarrierRoute
+
 DEFAULT_CARRIER = "returns.carriers.BuiltinCarrier"
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 S10_PATTERN = re.compile(r"[A-Z]{2}(\d{8})(\d)[A-Z]{2}")
@@ -197,9 +199,32 @@ class Carrier(Protocol):
         ...
 
 
+DEFAULT_KEY = "default"  # the carrier of settings.RETURN_CARRIER, where no route names one
+
+
 def get_carrier() -> Carrier:
-    carrier_class: type[Carrier] = import_string(getattr(settings, "RETURN_CARRIER", DEFAULT_CARRIER))
+    """The default carrier (settings.RETURN_CARRIER)."""
+    return carrier_named(DEFAULT_KEY)
+
+
+def carrier_named(key: str) -> Carrier:
+    """A carrier by its key in settings.CARRIERS; DEFAULT_KEY (or "") is settings.RETURN_CARRIER."""
+    default = key in ("", DEFAULT_KEY)
+    path = getattr(settings, "RETURN_CARRIER", DEFAULT_CARRIER) if default else settings.CARRIERS[key]
+    carrier_class: type[Carrier] = import_string(path)
     return carrier_class()
+
+
+def carrier_for(*, country: str, method: str) -> tuple[str, Carrier]:
+    """The carrier that takes returns from `country` sent by `method`: the admin's route, else the default.
+
+    Returns its key too, so the return records who booked it and asks the same carrier later.
+    """
+    key = (
+        CarrierRoute.objects.filter(country=country.upper(), method=method).values_list("carrier", flat=True).first()
+        or DEFAULT_KEY
+    )
+    return key, carrier_named(key)
 
 
 # --- UPU S10 tracking numbers ------------------------------------------------------------------

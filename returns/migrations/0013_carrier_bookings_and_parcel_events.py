@@ -6,80 +6,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('returns', '0012_payment_provider_and_auto_refund'),
+        ("returns", "0012_payment_provider_and_auto_refund"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='returnrequest',
-            name='booking_attempts',
+            model_name="returnrequest",
+            name="booking_attempts",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='carrier_key',
+            model_name="returnrequest",
+            name="carrier_key",
             field=models.CharField(blank=True, editable=False, max_length=20),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='carrier_label',
-            field=models.FileField(blank=True, editable=False, upload_to='carrier-labels/%Y/%m/'),
+            model_name="returnrequest",
+            name="carrier_label",
+            field=models.FileField(blank=True, editable=False, upload_to="carrier-labels/%Y/%m/"),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='carrier_problem',
+            model_name="returnrequest",
+            name="carrier_problem",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='carrier_problem_field',
+            model_name="returnrequest",
+            name="carrier_problem_field",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='dropoff_code',
+            model_name="returnrequest",
+            name="dropoff_code",
             field=models.CharField(blank=True, help_text="The carrier's label-free code.", max_length=120),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='service_point',
+            model_name="returnrequest",
+            name="service_point",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='shipment_id',
-            field=models.CharField(blank=True, editable=False, help_text="The carrier's id of the booking.", max_length=80),
+            model_name="returnrequest",
+            name="shipment_id",
+            field=models.CharField(
+                blank=True, editable=False, help_text="The carrier's id of the booking.", max_length=80
+            ),
         ),
         migrations.CreateModel(
-            name='CarrierRoute',
+            name="CarrierRoute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', models.CharField(help_text="The customer's country, ISO code, e.g. SE.", max_length=2)),
-                ('method', models.CharField(choices=[('label', 'Printable label'), ('qr', 'QR code at a drop-off point'), ('pickup', 'Home pickup'), ('store', 'Return in a store')], max_length=16)),
-                ('carrier', models.CharField(max_length=20)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("country", models.CharField(help_text="The customer's country, ISO code, e.g. SE.", max_length=2)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("label", "Printable label"),
+                            ("qr", "QR code at a drop-off point"),
+                            ("pickup", "Home pickup"),
+                            ("store", "Return in a store"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("carrier", models.CharField(max_length=20)),
             ],
             options={
-                'ordering': ['country', 'method'],
-                'constraints': [models.UniqueConstraint(fields=('country', 'method'), name='one_carrier_per_country_method')],
+                "ordering": ["country", "method"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("country", "method"), name="one_carrier_per_country_method")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ParcelEvent',
+            name="ParcelEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=120)),
-                ('at', models.DateTimeField()),
-                ('stage', models.CharField(choices=[('booked', 'Booked with the carrier'), ('handed_in', 'Handed in'), ('in_transit', 'On its way'), ('delivered', 'Arrived at the warehouse'), ('problem', 'Delayed or held up'), ('other', 'Carrier update')], max_length=16)),
-                ('description', models.CharField(help_text="The carrier's own words.", max_length=300)),
-                ('location', models.CharField(blank=True, max_length=200)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('return_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parcel_events', to='returns.returnrequest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("event_id", models.CharField(max_length=120)),
+                ("at", models.DateTimeField()),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("booked", "Booked with the carrier"),
+                            ("handed_in", "Handed in"),
+                            ("in_transit", "On its way"),
+                            ("delivered", "Arrived at the warehouse"),
+                            ("problem", "Delayed or held up"),
+                            ("other", "Carrier update"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("description", models.CharField(help_text="The carrier's own words.", max_length=300)),
+                ("location", models.CharField(blank=True, max_length=200)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "return_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parcel_events",
+                        to="returns.returnrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['return_request', 'at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('return_request', 'event_id'), name='parcelevent_once_per_return')],
+                "ordering": ["return_request", "at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("return_request", "event_id"), name="parcelevent_once_per_return")
+                ],
             },
         ),
     ]
