@@ -327,7 +327,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", default="INFO")},
     # django-axes says every failed staff login and lockout at WARNING; its INFO lines are bookkeeping
     # (successful logins are under Access logs in the admin).
-    "loggers": {"axes": {"level": "WARNING"}},
+    # urllib3 logs each request's URL at DEBUG, and PostNord's API key travels in the URL.
+    "loggers": {"axes": {"level": "WARNING"}, "urllib3": {"level": "INFO"}},
 }
 
 # --- The portal -------------------------------------------------------------------
@@ -357,12 +358,13 @@ CARRIER_LOOKUP_TIMEOUT_SECONDS = env.number(
 POSTNORD_API_KEY = env.text("POSTNORD_API_KEY")
 POSTNORD_BASE_URL = env.url("POSTNORD_BASE_URL", schemes=("http", "https"), default="https://api2.postnord.com")
 POSTNORD_CUSTOMER_NUMBER = env.text("POSTNORD_CUSTOMER_NUMBER")  # the shop's PostNord customer number
+POSTNORD_RETURN_SERVICE = env.text("POSTNORD_RETURN_SERVICE", default="24")  # basic service code: Return Drop Off
 NSHIFT_API_ID = env.text("NSHIFT_API_ID")
 NSHIFT_API_SECRET = env.text("NSHIFT_API_SECRET")
 NSHIFT_BASE_URL = env.url("NSHIFT_BASE_URL", schemes=("http", "https"), default="https://api.unifaun.com/rs-extapi/v1")
 NSHIFT_SENDER_QUICK_ID = env.text("NSHIFT_SENDER_QUICK_ID", default="1")  # the sender in nShift's address book
 NSHIFT_RETURN_SERVICE = env.text("NSHIFT_RETURN_SERVICE")  # the shop's return service, e.g. PostNord's "P24"
-NSHIFT_WEBHOOK_SECRET = env.text("NSHIFT_WEBHOOK_SECRET")  # shared with nShift's event push, checks its calls
+NSHIFT_AGENT_TYPE = env.text("NSHIFT_AGENT_TYPE", default="POSTNORD")  # whose service points: nShift's agent type
 
 # --- Payment providers (README "Payment providers") ------------------------------------
 
