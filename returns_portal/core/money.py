@@ -33,6 +33,38 @@ MONEY_DIGITS = 12
 MONEY_PLACES = 2
 
 
+# ISO 4217 exponents of the currencies that are not two-decimal, for amounts sent to payment providers,
+# which count in minor units ("ore", "cents"): a currency not named here has two decimals.
+_ZERO_DECIMALS = ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND")
+ISO_4217_EXPONENTS = {
+    **dict.fromkeys((*_ZERO_DECIMALS, "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}
+
+
+def minor_unit_exponent(currency: str) -> int:
+    return ISO_4217_EXPONENTS.get(currency.upper(), 2)
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """The amount as a whole number of the currency's minor units (SEK 12.50 -> 1250, ISK 500 -> 500).
+
+    Refuses an amount finer than the minor unit rather than round it: money sent to a
+    provider must be exactly the amount that was decided and stored.
+    """
+    scaled = Decimal(amount).scaleb(minor_unit_exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} {currency} is not a whole number of minor units")
+    return int(scaled)
+
+
+def from_minor_units(value: int, currency: str) -> Decimal:
+    """A provider's minor units as an amount (1250 SEK -> Decimal("12.50"), 1250 KWD -> Decimal("1.250"))."""
+    exponent = minor_unit_exponent(currency)
+    return Decimal(value).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+
+
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-MINOR_UNITS[Currency(currency)])
 
