@@ -350,6 +350,7 @@ CARRIERS = {
     "builtin": "returns.carriers.BuiltinCarrier",
     "postnord": "returns.carriers.postnord.PostNordCarrier",
     "nshift": "returns.carriers.nshift.NShiftCarrier",
+    "bring": "returns.carriers.bring.BringCarrier",
 }
 CARRIER_TIMEOUT_SECONDS = env.number("CARRIER_TIMEOUT_SECONDS", default=10)  # booking, tracking, pickups
 CARRIER_LOOKUP_TIMEOUT_SECONDS = env.number(
@@ -365,6 +366,12 @@ NSHIFT_BASE_URL = env.url("NSHIFT_BASE_URL", schemes=("http", "https"), default=
 NSHIFT_SENDER_QUICK_ID = env.text("NSHIFT_SENDER_QUICK_ID", default="1")  # the sender in nShift's address book
 NSHIFT_RETURN_SERVICE = env.text("NSHIFT_RETURN_SERVICE")  # the shop's return service, e.g. PostNord's "P24"
 NSHIFT_AGENT_TYPE = env.text("NSHIFT_AGENT_TYPE", default="POSTNORD")  # whose service points: nShift's agent type
+BRING_API_UID = env.text("BRING_API_UID")  # the Mybring login (e-mail) the API key belongs to
+BRING_API_KEY = env.text("BRING_API_KEY")
+BRING_CUSTOMER_NUMBER = env.text("BRING_CUSTOMER_NUMBER")  # the shop's Bring customer number, pays the returns
+BRING_BASE_URL = env.url("BRING_BASE_URL", schemes=("http", "https"), default="https://api.bring.com")  # every API
+BRING_RETURN_PRODUCT = env.text("BRING_RETURN_PRODUCT", default="9350")  # Return parcel to business (QR code)
+BRING_TEST_BOOKINGS = env.flag("BRING_TEST_BOOKINGS", default=False)  # X-Bring-Test-Indicator: test bookings only
 
 # --- Payment providers (README "Payment providers") ------------------------------------
 
