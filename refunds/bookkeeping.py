@@ -4,7 +4,9 @@ One query over the refunds paid, ordered by payment, each with its lines' VAT su
 (and the other rates together) by the database; rows are formatted as they arrive, as tuples, and
 only the totals (one per currency and rate) are kept, so a year of refunds streams in constant
 memory, in a couple of seconds. Totals reconcile with the refunds to the cent: gross is the refund's
-amount, VAT the sum of its lines' VAT, net the difference.
+amount, VAT the sum of its lines' VAT, net the difference. The last columns say who paid it (the
+payment provider, or manual, store_credit), its id there, and the provider's fee where it reported one
+(empty where it did not: not the same as no fee).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ NORDIC_RATES = [Decimal(rate) for rate in ("25.5", "25", "15", "14", "12", "10",
 HEADER = [
     "paid_on", "order", "return", "method", "currency", "gross",
     *[f"vat_{rate}" for rate in NORDIC_RATES], "vat_other", "net", "fees_kept", "store_credit_issued",
-    "provider_reference",
+    "provider_reference", "provider", "provider_fee",
 ]  # fmt: skip
 
 
@@ -53,12 +55,13 @@ class Totals:
     fees: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     credit: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    provider_fees: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
 
 
 LINE_FIELDS = [
     "refund_id", "paid_on", "refund__order__number", "refund__return_request__number", "refund__method",
-    "refund__currency", "refund__amount", "refund__store_credit__amount", "refund__provider_reference", "vat_rate",
-    "vat_amount", "amount",
+    "refund__currency", "refund__amount", "refund__store_credit__amount", "refund__provider_reference",
+    "refund__provider", "refund__provider_fee", "vat_rate", "vat_amount", "amount",
 ]  # fmt: skip
 RATES = [*NORDIC_RATES, None]  # None: every other rate
 COLUMN = {rate: index for index, rate in enumerate(NORDIC_RATES)}
@@ -82,7 +85,9 @@ def _lines_paid(period: Period) -> Iterator[tuple[Any, ...]]:
 def report_rows(period: Period, totals: Totals) -> Iterator[list[str]]:
     """One row per refund paid in the period, oldest first; fills `totals` as it goes."""
     for _refund, lines in groupby(_lines_paid(period), key=itemgetter(0)):
-        _refund, paid_on, order, return_number, method, currency, gross, credit, reference, *_rest = first = next(lines)
+        _refund, paid_on, order, return_number, method, currency, gross, credit, reference, provider, fee, *_rest = (
+            first
+        ) = next(lines)
         vat: dict[int, Decimal] = defaultdict(lambda: ZERO)  # per column of RATES: a refund has a rate or two
         fees = ZERO
         for *_refund_columns, rate, amount, line_amount in chain((first,), lines):
@@ -99,9 +104,10 @@ def report_rows(period: Period, totals: Totals) -> Iterator[list[str]]:
         totals.fees[currency] += fees
         totals.credit[currency] += credit or ZERO
         totals.count[currency] += 1
+        totals.provider_fees[currency] += fee or ZERO
         yield [
             paid_on, order, return_number or "", method, currency, cents(gross), *cells, cents(gross - vat_total),
-            cents(fees), cents(credit), reference,
+            cents(fees), cents(credit), reference, provider, "" if fee is None else cents(fee),
         ]  # fmt: skip
 
 
@@ -112,7 +118,7 @@ def total_rows(totals: Totals) -> Iterator[list[str]]:
         yield [
             "TOTAL", f"{totals.count[currency]} refunds", "", "", currency, cents(totals.gross[currency]),
             *[cents(amount) for amount in vat], cents(totals.gross[currency] - sum(vat, ZERO)),
-            cents(totals.fees[currency]), cents(totals.credit[currency]), "",
+            cents(totals.fees[currency]), cents(totals.credit[currency]), "", "", cents(totals.provider_fees[currency]),
         ]  # fmt: skip
 
 

@@ -29,11 +29,13 @@ class RefundState(models.TextChoices):
 S = RefundState
 # The only moves a refund can make; `refunds.services.refund_transition` enforces it. A failed
 # refund may be tried again; a processing one stays processing while the provider has not answered.
+# A paid refund fails only when its provider reverses it (Adyen's REFUND_FAILED, REFUNDED_REVERSED:
+# the money came back to the shop), so that staff can pay it again (`refunds.settlement`).
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.PROCESSING, S.FAILED}),
     S.PROCESSING: frozenset({S.SUCCEEDED, S.FAILED}),
     S.FAILED: frozenset({S.PROCESSING}),
-    S.SUCCEEDED: frozenset(),
+    S.SUCCEEDED: frozenset({S.FAILED}),
 }
 # Refunds that have paid out or may still pay out: they count against what the order can give back.
 COUNTED_STATES = frozenset({S.PENDING, S.PROCESSING, S.SUCCEEDED})
@@ -71,10 +73,32 @@ class Refund(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    provider_fee = money_field(
+        null=True, blank=True, editable=False, help_text="What the payment provider charged for the refund, if it said."
+    )
+    processing_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the payout was last sent to the provider: reconciliation asks about refunds left processing.",
+    )
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replacement",
+        editable=False,
+        help_text="The failed refund this one pays instead, by another method (switched by staff, once).",
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["order", "state"]), models.Index(fields=["state", "due_on"])]
+        indexes = [
+            models.Index(fields=["order", "state"]),
+            models.Index(fields=["state", "due_on"]),
+            models.Index(fields=["provider", "provider_reference"], name="refund_by_provider_reference"),
+        ]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")]
 
     def __str__(self) -> str:
@@ -150,3 +174,37 @@ class StoreCredit(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ProviderEventOutcome(models.TextChoices):
+    """What a payment provider's webhook event did here."""
+
+    SETTLED = "settled", "Settled the refund"
+    REVERSED = "reversed", "Reversed a paid refund: the money came back, the refund failed"
+    NOTED = "noted", "Noted (the refund was already settled this way, or is still under way)"
+    CONFLICT = "conflict", "Conflicts with the refund's state: for staff to check"
+    UNKNOWN_REFUND = "unknown_refund", "No refund of ours"
+    IGNORED = "ignored", "Not about a refund's outcome"
+
+
+class PaymentEvent(models.Model):
+    """A payment provider's webhook event, stored once: the same event again (a replay, a retried
+    delivery) finds its row and changes nothing. Kept for staff: what came and what it did."""
+
+    provider = models.CharField(max_length=16, help_text="The key in PAYMENT_PROVIDERS: klarna, adyen, stripe.")
+    event_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=80, help_text="The provider's own name for the event.")
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    refund_reference = models.CharField(max_length=120, blank=True)
+    outcome = models.CharField(max_length=16, choices=ProviderEventOutcome.choices)
+    note = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, help_text="The event as the provider sent it, verified.")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="payment_event_once")]
+        indexes = [models.Index(fields=["provider", "refund_reference"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.kind} {self.event_id}"

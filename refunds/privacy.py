@@ -1,9 +1,10 @@
 """What the refunds app holds about a person, for the right of access and the right to erasure.
 
 Refunds and their lines, store credit, and the free texts around them (a goodwill refund's reason,
-a provider's error, notes in the history). Bookkeeping law keeps the rest for years: amounts, VAT,
-dates, methods and the provider's reference stay, so the bookkeeping report still adds up. There are
-no bank details to erase: payouts go back through the provider, which holds them.
+a provider's error, notes in the history, the provider's webhook events as sent). Bookkeeping law
+keeps the rest for years: amounts, VAT, dates, methods and the provider's reference stay, so the
+bookkeeping report still adds up. There are no bank details to erase: payouts go back through the
+provider, which holds them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from refunds.models import UNSETTLED_STATES, Refund, RefundEvent, RefundLine, StoreCredit
+from refunds.models import UNSETTLED_STATES, PaymentEvent, Refund, RefundEvent, RefundLine, StoreCredit
 from returns.models import Customer
 
 REFUND_FIELDS = [
@@ -73,6 +74,8 @@ def erase_returns(return_ids: Iterable[int]) -> dict[str, int]:
 
 def _erase(refunds: QuerySet[Refund]) -> dict[str, int]:
     RefundEvent.objects.filter(refund__in=refunds).exclude(note="").update(note="")
+    # A provider's event as sent may name the shopper (Adyen's additionalData, a Klarna order's addresses).
+    PaymentEvent.objects.filter(refund__in=refunds).update(payload={}, note="")
     texts = Q(reason__gt="") | Q(last_error__gt="")
     refunds.filter(texts).update(reason="", last_error="")
     return {"refunds": refunds.count()}

@@ -10,8 +10,10 @@ outside any transaction, always with the refund's idempotency key.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 
+from celery import current_app
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,19 +27,28 @@ from refunds.models import (
     Refund,
     RefundEvent,
     RefundLine,
-    RefundLineKind,
     RefundMethod,
     RefundState,
 )
-from refunds.providers import Outcome, PayoutRequest, PayoutResult, ProviderTimeout, get_provider
-from refunds.selectors import items_room, return_refunded_by_kind
+from refunds.payouts import payout_request
+from refunds.proposal import refund_proposal
+from refunds.providers import (
+    Outcome,
+    PayoutResult,
+    ProviderTimeout,
+    ProviderUnavailable,
+    connected_key,
+    get_provider,
+)
 from returns import deadlines
-from returns.models import INSPECTED_STATES, Order, Resolution, ReturnLine, ReturnRequest, ReturnState
+from returns.models import INSPECTED_STATES, Order, Resolution, ReturnRequest, ReturnState
 from returns.pricing import vat_included
 from returns.services import return_transition
 from returns_portal.core import states
 from returns_portal.core.money import ZERO, round_money
 from returns_portal.core.states import actor_name
+
+log = logging.getLogger(__name__)
 
 
 class InvalidRefundTransition(states.InvalidTransition):
@@ -71,8 +82,11 @@ def refund_create(
     reason: str = "",
     by: User | None = None,
     now: dt.datetime | None = None,
+    note: str = "",
+    replaces: Refund | None = None,
 ) -> Refund:
-    """A pending refund, or the one already made with this key; RefundRefused saves nothing."""
+    """A pending refund, or the one already made with this key; RefundRefused saves nothing. `note`
+    goes into its first history row; `replaces` is the failed refund it pays instead."""
     refund, _made = _create(
         order=order,
         lines=lines,
@@ -82,6 +96,8 @@ def refund_create(
         reason=reason,
         by=by,
         now=now,
+        note=note,
+        replaces=replaces,
     )
     return refund
 
@@ -96,6 +112,8 @@ def _create(
     reason: str = "",
     by: User | None,
     now: dt.datetime | None = None,
+    note: str = "",
+    replaces: Refund | None = None,
 ) -> tuple[Refund, bool]:
     now = now or timezone.now()
     with transaction.atomic():
@@ -114,13 +132,14 @@ def _create(
                     amount=amount,
                     currency=order.currency,
                     method=method,
-                    provider=get_provider(method).name,
+                    provider=provider_name(method, order.payment_provider),
                     idempotency_key=idempotency_key,
                     reason=reason.strip(),
                     due_on=deadlines.refund_due_on(requested_at=requested_at),
                     requested_at=requested_at,
                     created_at=now,
                     created_by=by,
+                    replaces=replaces,
                 )
         except IntegrityError:  # the same key at the same moment for another order, whose lock we do not hold
             raise RefundRefused(_("This idempotency key was already used for another order.")) from None
@@ -137,9 +156,22 @@ def _create(
             for line in lines
         )
         RefundEvent.objects.create(
-            refund=refund, to_state=RefundState.PENDING, by=by, actor=actor_name(by, "system"), at=now
+            refund=refund, to_state=RefundState.PENDING, by=by, actor=actor_name(by, "system"), at=now, note=note
         )
     return refund, True
+
+
+def provider_name(method: str, payment_provider: str) -> str:
+    """What a refund records as its provider: the payment provider's key (klarna, adyen, stripe) when
+    it pays through the one that took the payment, else the name of REFUND_PROVIDERS' choice."""
+    return connected_key(method, payment_provider) or get_provider(method).name
+
+
+def refund_note(*, refund: Refund, note: str, by: User | None = None, actor: str = "system") -> None:
+    """A line in the refund's history that changes no state: what a provider said while it stays where it is."""
+    RefundEvent.objects.create(
+        refund=refund, from_state=refund.state, to_state=refund.state, by=by, actor=actor_name(by, actor), note=note
+    )
 
 
 def _same_request(done: Refund, order: Order, return_request: ReturnRequest | None) -> Refund:
@@ -182,27 +214,58 @@ def _complete_return(refund: Refund, by: User | None) -> None:
         )
 
 
+# A provider that is down is asked again by a task, later each time (or after what it asked for),
+# up to this many attempts; then reconciliation and staff take over (the refund stays processing).
+PAY_TASK = "refunds.pay_refund"  # refunds.tasks.pay_refund, queued by name
+RETRY_FIRST_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
+RETRY_MAX_ATTEMPTS = 8
+
+
 def refund_execute(*, refund: Refund, by: User | None = None) -> Refund:
     """Pay a pending refund, or try a failed or unanswered one again with the same key.
 
     Claim it (processing) in one transaction, ask the provider outside any
     transaction, record the answer in another. A time-out leaves it processing:
-    trying again is safe because the provider knows the key.
+    trying again is safe because the provider knows the key. A provider that is
+    down leaves it processing too, and a task asks again later (`RETRY_*`).
     """
     claimed = _claim(refund, by)
     if claimed.state != RefundState.PROCESSING:
         return claimed
-    order = claimed.order
-    payout = PayoutRequest(
-        claimed.idempotency_key, claimed.amount, claimed.currency, order.number, order.payment_method
-    )
+    payout = payout_request(claimed)
     try:
-        result = get_provider(claimed.method).refund(payout)
+        result = get_provider(claimed.method, claimed.order.payment_provider).refund(payout)
     except ProviderTimeout as timeout:
-        Refund.objects.filter(pk=claimed.pk).update(last_error=str(timeout))
-        claimed.last_error = str(timeout)
+        return _unanswered(claimed, str(timeout))
+    except ProviderUnavailable as unavailable:
+        _unanswered(claimed, unavailable.message)
+        _retry_later(claimed, unavailable.retry_after, by)
         return claimed
     return _record(claimed, result, by)
+
+
+def _unanswered(refund: Refund, error: str) -> Refund:
+    Refund.objects.filter(pk=refund.pk).update(last_error=error)
+    refund.last_error = error
+    return refund
+
+
+def _retry_later(refund: Refund, retry_after: float | None, by: User | None) -> None:
+    if refund.attempts >= RETRY_MAX_ATTEMPTS:
+        return
+    backoff = min(RETRY_FIRST_SECONDS * 2 ** (refund.attempts - 1), RETRY_MAX_SECONDS)
+    countdown = max(backoff, retry_after or 0)
+    refund_id, by_id = refund.pk, by.pk if by is not None else None
+
+    def queue() -> None:
+        try:
+            # By the task's name: refunds.tasks imports this module.
+            current_app.tasks[PAY_TASK].apply_async((refund_id, by_id), countdown=countdown)
+        except Exception:  # the broker is down too: reconciliation sends it again (the same key) later
+            log.warning("The retry of refund %s was not queued", refund_id, exc_info=True)
+
+    transaction.on_commit(queue)
 
 
 def _claim(refund: Refund, by: User | None) -> Refund:
@@ -214,6 +277,10 @@ def _claim(refund: Refund, by: User | None) -> Refund:
         )
         if locked.state == RefundState.SUCCEEDED:
             return locked
+        if locked.state == RefundState.FAILED and Refund.objects.filter(replaces=locked).exists():
+            raise RefundRefused(
+                _("Refund %(id)s was paid another way instead.") % {"id": locked.pk}, refund=locked.replacement
+            )
         if locked.state == RefundState.FAILED:
             lines = [
                 RefundLineIn(line.kind, line.amount, line.vat_rate, line.return_line_id, line.quantity)
@@ -222,82 +289,83 @@ def _claim(refund: Refund, by: User | None) -> Refund:
             refund_within_caps(order=order, lines=lines, amount=locked.amount, return_request=locked.return_request)
         if locked.state != RefundState.PROCESSING:
             refund_transition(refund=locked, to=RefundState.PROCESSING, by=by)
+            locked.processing_since = timezone.now()  # a try again of an unanswered payout keeps its first moment
         locked.attempts += 1
-        locked.save(update_fields=["attempts"])
+        locked.save(update_fields=["attempts", "processing_since"])
     return locked
+
+
+def refund_lock(refund: Refund) -> Refund:
+    """The refund's row locked, after its order's: the order in which every change of a refund locks, as
+    completing its return may touch what the order's lock guards (call inside a transaction)."""
+    Order.objects.select_for_update().get(pk=refund.order_id)
+    return Refund.objects.select_for_update(of=("self",)).select_related("order").get(pk=refund.pk)
 
 
 def _record(refund: Refund, result: PayoutResult, by: User | None) -> Refund:
     with transaction.atomic():
-        locked = Refund.objects.select_for_update().get(pk=refund.pk)
+        locked = refund_lock(refund)
         if locked.state != RefundState.PROCESSING:
-            return locked  # another attempt recorded the answer first
-        locked.provider_reference = result.reference or locked.provider_reference
-        if result.outcome == Outcome.SUCCEEDED:
-            locked.paid_at, locked.last_error = timezone.now(), ""
-            locked.save(update_fields=["provider_reference", "paid_at", "last_error"])
-            refund_transition(refund=locked, to=RefundState.SUCCEEDED, by=by, note=result.reference)
-        elif result.outcome == Outcome.FAILED:
-            locked.last_error = result.error
-            locked.save(update_fields=["provider_reference", "last_error"])
-            refund_transition(refund=locked, to=RefundState.FAILED, by=by, note=result.error)
-        else:
-            locked.save(update_fields=["provider_reference"])
+            # Another attempt, or the provider's webhook, settled it first; keep the provider's id if it had none.
+            if result.reference and not locked.provider_reference:
+                locked.provider_reference = result.reference
+                locked.save(update_fields=["provider_reference"])
+            return locked
+        refund_record_answer(refund=locked, result=result, by=by)
     return locked
+
+
+def refund_record_answer(
+    *, refund: Refund, result: PayoutResult, by: User | None = None, actor: str = "system"
+) -> None:
+    """Record a provider's answer about a processing refund, locked by the caller: its refund id, its
+    fee, and the outcome (succeeded or failed); a refund still under way stays processing, noted."""
+    refund.provider_reference = result.reference or refund.provider_reference
+    refund.provider_fee = result.fee if result.fee is not None else refund.provider_fee
+    if result.outcome == Outcome.SUCCEEDED:
+        refund.paid_at, refund.last_error = timezone.now(), ""
+        refund.save(update_fields=["provider_reference", "provider_fee", "paid_at", "last_error"])
+        refund_transition(refund=refund, to=RefundState.SUCCEEDED, by=by, actor=actor, note=result.reference)
+    elif result.outcome == Outcome.FAILED:
+        refund.last_error = result.error
+        refund.save(update_fields=["provider_reference", "provider_fee", "last_error"])
+        refund_transition(refund=refund, to=RefundState.FAILED, by=by, actor=actor, note=result.error)
+    else:
+        refund.last_error = ""
+        refund.save(update_fields=["provider_reference", "provider_fee", "last_error"])
+        if connected_key(refund.method, refund.order.payment_provider) and result.reference:
+            refund_note(
+                refund=refund,
+                by=by,
+                actor=actor,
+                note=f"{refund.provider.title()} accepted the refund as {result.reference}; "
+                "waiting for its confirmation.",
+            )
 
 
 def refund_confirm(*, refund: Refund, by: User, reference: str = "") -> Refund:
     """Staff paid a manual refund (e.g. a bank transfer) and say so."""
     with transaction.atomic():
-        locked = Refund.objects.select_for_update().get(pk=refund.pk)
+        locked = refund_lock(refund)
         locked.paid_at = timezone.now()
         locked.provider_reference = reference.strip() or locked.provider_reference
         locked.save(update_fields=["paid_at", "provider_reference"])
         return refund_transition(refund=locked, to=RefundState.SUCCEEDED, by=by, note=reference.strip())
 
 
-def refund_proposal(*, return_request: ReturnRequest) -> list[RefundLineIn]:
-    """What an inspected return still gives back: its accepted units that no counted refund covers
-    yet, at what was paid for them (`refunds.selectors.items_room`); the fees of the customer's quote
-    not yet taken (never more than the items); and the quote's shipping, not yet given back, when every
-    unit came back accepted. Exact under the order's lock, where `refund_for_return` calls it."""
-    order = return_request.order
-    return_lines = list(ReturnLine.objects.filter(return_request=return_request).select_related("order_line"))
-    room = items_room(order, return_lines)
-    lines = [
-        RefundLineIn(RefundLineKind.ITEM, room[line.pk].price, line.order_line.vat_rate, line.pk, room[line.pk].units)
-        for line in return_lines
-        if room[line.pk].units
-    ]
-    given = return_refunded_by_kind(return_request)
-    items = sum((line.amount for line in lines), ZERO)
-    for kind, fee in (
-        (RefundLineKind.RETURN_FEE, return_request.return_fee),
-        (RefundLineKind.RESTOCKING_FEE, return_request.restocking_fee),
-    ):
-        taken = min(fee + given.get(kind, ZERO), items)
-        if taken > 0:
-            lines.append(RefundLineIn(kind, -taken))
-            items -= taken
-    shipping = return_request.shipping_refund - given.get(RefundLineKind.SHIPPING, ZERO)
-    if shipping > 0 and all(
-        line.outcome == "accepted" and line.received_quantity == line.quantity for line in return_lines
-    ):
-        lines.append(RefundLineIn(RefundLineKind.SHIPPING, shipping))
-    return lines
-
-
 def refund_for_return(
-    *, return_request: ReturnRequest, by: User | None = None, idempotency_key: str | None = None
+    *, return_request: ReturnRequest, by: User | None = None, idempotency_key: str | None = None, note: str = ""
 ) -> Refund:
     """Propose and create the refund of an inspected return, once: by default its key is the
     return's number; an API client may bring its own key."""
-    refund, _made = refund_for_return_keyed(return_request=return_request, by=by, idempotency_key=idempotency_key)
+    refund, _made = refund_for_return_keyed(
+        return_request=return_request, by=by, idempotency_key=idempotency_key, note=note
+    )
     return refund
 
 
 def refund_for_return_keyed(
-    *, return_request: ReturnRequest, by: User | None = None, idempotency_key: str | None = None
+    *, return_request: ReturnRequest, by: User | None = None, idempotency_key: str | None = None, note: str = ""
 ) -> tuple[Refund, bool]:
     """The refund of an inspected return for this key, and whether this call made it (False: the
     key's refund already existed). What it pays is proposed under the order's lock, so a request
@@ -317,12 +385,14 @@ def refund_for_return_keyed(
             idempotency_key=idempotency_key or f"return:{return_request.number}",
             return_request=return_request,
             by=by,
+            note=note,
         )
 
 
 def _method_for(return_request: ReturnRequest) -> str:
     if return_request.resolution == Resolution.STORE_CREDIT:
         return RefundMethod.STORE_CREDIT
-    if return_request.order.payment_method == "invoice":
-        return RefundMethod.BANK_TRANSFER  # there is no card to pay back to
+    order = return_request.order
+    if order.payment_method == "invoice" and not order.payment_provider:
+        return RefundMethod.BANK_TRANSFER  # there is no card to pay back to; a Klarna invoice goes back through Klarna
     return RefundMethod.ORIGINAL_PAYMENT

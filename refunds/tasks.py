@@ -6,8 +6,11 @@ import datetime as dt
 
 from celery import shared_task
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.utils import timezone
 
+from refunds import reconcile
+from refunds.auto_refund import PAID_AUTOMATICALLY
 from refunds.models import PAYABLE_STATES, Refund, RefundMethod, RefundState
 from refunds.services import refund_execute
 
@@ -29,13 +32,21 @@ STORE_CREDIT_GRACE = dt.timedelta(minutes=5)
 @shared_task(name="refunds.pay_waiting_store_credit")
 def pay_waiting_store_credit() -> int:
     """Issue the store credit whose payout task was lost (the broker was down when the inspection
-    committed): nobody has to pay store credit by hand. Returns how many were tried."""
+    committed), and pay the refunds the policy pays automatically whose task was lost the same way:
+    nobody has to pay those by hand. Returns how many were tried."""
+    automatic = Q(history__to_state=RefundState.PENDING, history__note=PAID_AUTOMATICALLY)
     waiting = Refund.objects.filter(
-        method=RefundMethod.STORE_CREDIT,
+        Q(method=RefundMethod.STORE_CREDIT) | automatic,
         state=RefundState.PENDING,
         created_at__lt=timezone.now() - STORE_CREDIT_GRACE,
-    )
+    ).distinct()
     ids = list(waiting.values_list("pk", flat=True))
     for refund_id in ids:
         pay_refund(refund_id)
     return len(ids)
+
+
+@shared_task(name="refunds.reconcile_processing_refunds")
+def reconcile_processing_refunds() -> int:
+    """Ask the payment providers about refunds left processing (a lost webhook); how many were asked."""
+    return reconcile.reconcile_processing_refunds()

@@ -63,6 +63,8 @@ class OrderOut(serializers.Serializer[Any]):
     currency = serializers.CharField()
     language = serializers.CharField()
     payment_method = serializers.CharField()
+    payment_provider = serializers.CharField(help_text="klarna, adyen, stripe, or empty: refunds paid by hand.")
+    payment_reference = serializers.CharField(help_text="The provider's id of the payment, or empty.")
     shipping_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     discount_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     customer = CustomerOut()

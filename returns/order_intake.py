@@ -30,6 +30,7 @@ from returns.models import (
     Order,
     OrderLine,
     PaymentMethod,
+    PaymentProvider,
     Product,
     Variant,
 )
@@ -84,6 +85,21 @@ class OrderIn(serializers.Serializer[dict[str, Any]]):
     currency = serializers.ChoiceField(choices=Currency.values)
     language = serializers.CharField(max_length=5)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.values)
+    payment_provider = serializers.ChoiceField(
+        choices=PaymentProvider.values,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Who took the payment: refunds to it go back through this provider. Empty: paid by hand.",
+    )
+    payment_reference = serializers.CharField(
+        max_length=80,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The provider's id of the payment: Klarna's order id, Adyen's PSP reference, Stripe's "
+        "PaymentIntent id. Given with payment_provider, or not at all.",
+    )
     shipping_amount = money(required=False, default=Decimal("0"))
     discount_amount = money(required=False, default=Decimal("0"))
     customer = CustomerIn()
@@ -109,9 +125,21 @@ class OrderIn(serializers.Serializer[dict[str, Any]]):
         items = sum((line["unit_price"] * line["quantity"] for line in data["lines"]), Decimal("0"))
         if data["discount_amount"] > items:
             errors["discount_amount"] = "The discount cannot be larger than the items' total."
+        errors.update(_payment_errors(data))
         if errors:
             raise serializers.ValidationError(errors)
         return data
+
+
+def _payment_errors(data: dict[str, Any]) -> dict[str, str]:
+    """The payment's provider and its reference come together: one without the other cannot be refunded."""
+    data["payment_reference"] = data.get("payment_reference", "").strip()
+    provider, reference = data.get("payment_provider", ""), data["payment_reference"]
+    if provider and not reference:
+        return {"payment_reference": f"Give the {PaymentProvider(provider).label} payment's id with its provider."}
+    if reference and not provider:
+        return {"payment_provider": f"Say which provider ({', '.join(PaymentProvider.values)}) the reference is from."}
+    return {}
 
 
 class IntakeRefused(Exception):
@@ -249,7 +277,8 @@ def _upsert_catalogue(lines: list[dict[str, Any]]) -> dict[str, Variant]:
 def _save_order(order: Order | None, data: dict[str, Any], customer: Customer) -> Order:
     order = order or Order(number=data["number"])
     order.customer = customer
-    for name in ("placed_at", "delivered_at", "currency", "language", "payment_method"):
+    for name in ("placed_at", "delivered_at", "currency", "language", "payment_method", "payment_provider",
+                 "payment_reference"):  # fmt: skip
         setattr(order, name, data[name])
     order.shipping_amount, order.discount_amount = data["shipping_amount"], data["discount_amount"]
     order.save()

@@ -381,6 +381,9 @@ PAYMENT_PROVIDERS = {
     "adyen": "refunds.providers.adyen.AdyenProvider",
     "stripe": "refunds.providers.stripe.StripeProvider",
 }
+# A refund left processing this long is asked about (a lost webhook); this long, it is shown to staff as stuck.
+REFUND_RECONCILE_AFTER_MINUTES = env.number("REFUND_RECONCILE_AFTER_MINUTES", default=30)
+REFUND_STUCK_AFTER_HOURS = env.number("REFUND_STUCK_AFTER_HOURS", default=48)
 PAYMENT_PROVIDER_TIMEOUT_SECONDS = env.number("PAYMENT_PROVIDER_TIMEOUT_SECONDS", default=15)
 KLARNA_USERNAME = env.text("KLARNA_USERNAME")  # the API credentials' user name (UID), e.g. "PK12345_..."
 KLARNA_PASSWORD = env.text("KLARNA_PASSWORD")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/", include(docs)),
     path("support/", include("returns_portal.pages.urls")),
     path("mail/", include("followup.urls")),
+    path("webhooks/payments/", include("refunds.urls")),  # Klarna, Adyen, Stripe: signed, CSRF-exempt
     path("", include("returns.urls")),
 ]
 

@@ -1,6 +1,8 @@
 """Payment providers behind one small interface, chosen in settings by dotted path.
 
-`REFUND_PROVIDERS` maps a refund method to a provider class. The services call
+`REFUND_PROVIDERS` maps a refund method to a provider class; a refund to the original payment of an
+order paid through Klarna, Adyen or Stripe goes to that provider instead (`PAYMENT_PROVIDERS`, by
+the order's `payment_provider`). The services call
 `refund()` outside any database transaction, always with the refund's
 idempotency key: a provider must never pay the same key twice, so a retry after
 a time-out is safe.
@@ -124,7 +126,26 @@ class ConnectedProvider(RefundProvider, Protocol):
         ...
 
 
-def get_provider(method: str) -> RefundProvider:
+def connected_key(method: str, payment_provider: str = "") -> str:
+    """The payment provider (a key of PAYMENT_PROVIDERS) that pays a refund by `method` of an order paid
+    through `payment_provider`, or "" when the refund goes the way REFUND_PROVIDERS says: only money back
+    to the original payment goes through the provider that took it (a Klarna invoice included)."""
+    if method == "original_payment" and payment_provider:
+        return payment_provider
+    return ""
+
+
+def get_provider(method: str, payment_provider: str = "") -> RefundProvider:
+    """The provider that pays a refund by `method` of an order paid through `payment_provider` (see
+    `connected_key`); any other refund goes to REFUND_PROVIDERS' choice for its method."""
+    if key := connected_key(method, payment_provider):
+        return get_connected_provider(key)
     paths = {**DEFAULT_PROVIDERS, **getattr(settings, "REFUND_PROVIDERS", {})}
     provider_class: type[RefundProvider] = import_string(paths[method])
+    return provider_class()
+
+
+def get_connected_provider(key: str) -> ConnectedProvider:
+    """The adapter of a payment provider by its key in PAYMENT_PROVIDERS; KeyError for another key."""
+    provider_class: type[ConnectedProvider] = import_string(settings.PAYMENT_PROVIDERS[key])
     return provider_class()

@@ -17,10 +17,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from refunds.models import COUNTED_STATES, Refund, RefundLine, StoreCredit
-from refunds.providers.fake import FakeCardProvider
+from refunds.providers.fake import FakeCardProvider, FakeConnectedProvider
 from returns.models import ReturnRequest
 from returns.services import LineRequest, ReceivedLine, return_create, return_receive
 from tests.factories import OrderFactory, OrderLineFactory
+from tests.refunds.paid_through import PROVIDERS
+from tests.refunds.provider_server import ProviderServer, refund_id_of
 
 pytestmark = pytest.mark.django_db
 Role = Callable[[str], APIClient]
@@ -46,8 +48,26 @@ def inspected(units: dict[Any, int], resolution: str = "refund") -> ReturnReques
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("migration_data")
-def test_a_returned_unit_is_refunded_once_under_concurrent_api_requests(api_as: Role) -> None:
-    order = OrderFactory(shipping_amount=Decimal("49.00"), discount_amount=Decimal("100.00"))
+@pytest.mark.parametrize(
+    ("provider", "adapter"),
+    [("", "fake"), *[(provider, "fake") for provider in PROVIDERS], *[(provider, "real") for provider in PROVIDERS]],
+)
+def test_a_returned_unit_is_refunded_once_under_concurrent_api_requests(
+    api_as: Role, provider: str, adapter: str, settings, request: pytest.FixtureRequest
+) -> None:
+    """With every payment provider (and none), through the test double and through the real adapters
+    against a local server answering as the provider: the refunds are made once, then paid once however
+    many clients ask to pay them at the same moment."""
+    settings.REFUND_PROVIDERS = CARD
+    settings.PAYMENT_PROVIDERS = dict.fromkeys(PROVIDERS, "refunds.providers.fake.FakeConnectedProvider")
+    FakeConnectedProvider.reset()
+    server = ProviderServer(provider, request.getfixturevalue("httpserver"), settings) if adapter == "real" else None
+    order = OrderFactory(
+        shipping_amount=Decimal("49.00"),
+        discount_amount=Decimal("100.00"),
+        payment_provider=provider,
+        payment_reference=f"{provider}-payment-1" if provider else "",
+    )
     coats = OrderLineFactory(order=order, quantity=3, unit_price=Decimal("550.00"))
     socks = OrderLineFactory(order=order, quantity=2, unit_price=Decimal("100.00"))
     OrderLineFactory(order=order, quantity=1, unit_price=Decimal("5000.00"))  # kept: the order total is no cap here
@@ -76,11 +96,7 @@ def test_a_returned_unit_is_refunded_once_under_concurrent_api_requests(api_as: 
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=post, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _all_at_once(post, requests)
 
     assert len(answers) == len(requests)
     assert {status for *_, status, _ in answers} <= {200, 201, 409}, answers
@@ -107,6 +123,60 @@ def test_a_returned_unit_is_refunded_once_under_concurrent_api_requests(api_as: 
                 units=Sum("quantity")
             )["units"]
             assert units == line.received_quantity
+    assert set(Refund.objects.filter(order=order).values_list("provider", flat=True)) == {provider or "fakecard"}
+    refunds = list(Refund.objects.filter(order=order))
+    _paid_however_many_ask(token, refunds)
+    if server is None:
+        _paid_once_by_the_fake(refunds, provider)
+    else:
+        _paid_once_at_the_provider(refunds, server)
+
+
+def _paid_however_many_ask(token: str, refunds: list[Refund]) -> None:
+    """Clients ask to pay every refund, each three times at the same moment: each is paid once."""
+    requests = [(refund.pk,) for refund in refunds for _ in range(3)]
+    barrier = threading.Barrier(len(requests))
+    statuses: list[int] = []
+
+    def pay(pk: int) -> None:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        try:
+            barrier.wait()
+            statuses.append(client.post(f"/api/v1/refunds/{pk}/retry/").status_code)
+        finally:
+            connection.close()
+
+    _all_at_once(pay, requests)
+    assert statuses == [200] * len(requests)
+    for refund in refunds:
+        refund.refresh_from_db()
+
+
+def _paid_once_by_the_fake(refunds: list[Refund], provider: str) -> None:
+    assert {refund.state for refund in refunds} == {"succeeded"}
+    fake = FakeConnectedProvider if provider else FakeCardProvider
+    assert fake.paid_total() == sum(refund.amount for refund in refunds)
+    if provider:
+        assert {request.payment_reference for request in FakeConnectedProvider.requests} == {f"{provider}-payment-1"}
+
+
+def _paid_once_at_the_provider(refunds: list[Refund], server: ProviderServer) -> None:
+    """Every call for a refund carried its one key (the provider pays a key once); Klarna and Stripe
+    answered at once, Adyen accepted and its webhook is still to come."""
+    assert set(server.keys) == {refund.idempotency_key for refund in refunds}
+    settled = "processing" if server.provider == "adyen" else "succeeded"
+    for refund in refunds:
+        assert refund.state == settled, refund
+        assert refund.provider_reference.removeprefix("re_") == refund_id_of(refund.idempotency_key)
+
+
+def _all_at_once(target: Callable[..., None], calls: list[tuple[Any, ...]]) -> None:
+    threads = [threading.Thread(target=target, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _token(api_as: Role) -> str:

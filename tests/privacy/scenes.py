@@ -13,7 +13,7 @@ from django.core import serializers
 from django.utils import timezone
 
 from followup.models import OfferCode, OutboxMessage, SurveyAnswer
-from refunds.models import Refund
+from refunds.models import PaymentEvent, ProviderEventOutcome, Refund
 from refunds.services import refund_confirm, refund_execute
 from returns.models import Customer, Order, ReturnPhoto, ReturnRequest
 from returns.services import LineRequest, ReceivedLine, return_create, return_receive
@@ -46,6 +46,15 @@ def person(staff: User, *, name: str, email: str, street: str, city: str, commen
     refund = return_request.refunds.get()
     refund_execute(refund=refund, by=staff)
     refund = refund_confirm(refund=refund, by=staff, reference=f"BG-{order.number}")
+    # A provider's event as it was sent, naming the shopper (Adyen's additionalData can).
+    PaymentEvent.objects.create(
+        provider="adyen",
+        event_id=f"REFUND:{order.number}:true",
+        kind="REFUND",
+        refund=refund,
+        outcome=ProviderEventOutcome.NOTED,
+        payload={"additionalData": {"shopperEmail": email, "shopperName": name}},
+    )
     return_request.refresh_from_db()
     SurveyAnswer.objects.create(return_request=return_request, score=2, comment=survey)
     OfferCode.objects.create(

@@ -185,3 +185,53 @@ def test_the_command_exits_non_zero_without_a_traceback(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "bad.json:1: currency:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"payment_provider": "klarna"}, "payment_reference", "Give the Klarna payment's id with its provider."),
+        ({"payment_provider": "adyen", "payment_reference": "  "}, "payment_reference", "Give the Adyen payment's id"),
+        ({"payment_reference": "pi_3MtwBw"}, "payment_provider", "Say which provider (klarna, adyen, stripe)"),
+        (
+            {"payment_provider": "paypal", "payment_reference": "X"},
+            "payment_provider",
+            '"paypal" is not a valid choice.',
+        ),
+        ({"payment_provider": "stripe", "payment_reference": "pi_" + "x" * 80}, "payment_reference", "no more than 80"),
+    ],
+)
+def test_the_payment_provider_comes_with_its_reference_or_not_at_all(changes: dict, field: str, message: str) -> None:
+    with pytest.raises(IntakeRefused) as refusal:
+        orders_import(orders=[order_json(), order_json(number="T-1002", **changes)])
+    problems = dict(refusal.value.errors[1])
+    assert message in problems[field], problems
+    assert not Order.objects.exists()  # one bad order: nothing saved
+
+
+def test_an_order_paid_through_a_provider_keeps_it_and_without_one_keeps_todays_behaviour() -> None:
+    orders_import(orders=[order_json(payment_provider="klarna", payment_reference=" 0b1d9815-165e "), order_json(
+        number="T-1002")])  # fmt: skip
+    klarna, plain = Order.objects.get(number="T-1001"), Order.objects.get(number="T-1002")
+    assert (klarna.payment_provider, klarna.payment_reference) == ("klarna", "0b1d9815-165e")
+    assert (plain.payment_provider, plain.payment_reference) == ("", "")
+
+
+def test_the_api_takes_and_shows_the_payment_provider_and_answers_bad_input_with_400() -> None:
+    from io import StringIO
+
+    from rest_framework.test import APIClient
+
+    output = StringIO()
+    call_command("api_token", "test-shop", role="shop", stdout=output)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {output.getvalue().split(': ', 1)[1].split()[0]}")
+    bad = api.post("/api/v1/orders/", order_json(payment_provider="stripe"), format="json")
+    assert bad.status_code == 400
+    assert bad.json() == {"errors": {"0": {"payment_reference": ["Give the Stripe payment's id with its provider."]}}}
+    good = api.post(
+        "/api/v1/orders/", order_json(payment_provider="stripe", payment_reference="pi_3Mtw"), format="json"
+    )
+    assert good.status_code == 201
+    shown = api.get("/api/v1/orders/T-1001/").json()
+    assert (shown["payment_provider"], shown["payment_reference"]) == ("stripe", "pi_3Mtw")

@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from returns.order_intake import IntakeRefused, orders_import
 
 ORDER_COLUMNS = [
-    "number", "placed_at", "delivered_at", "currency", "language", "payment_method", "shipping_amount",
-    "discount_amount",
+    "number", "placed_at", "delivered_at", "currency", "language", "payment_method", "payment_provider",
+    "payment_reference", "shipping_amount", "discount_amount",
 ]  # fmt: skip
 CUSTOMER_COLUMNS = ["email", "name", "street", "postcode", "city", "country", "marketing_consent"]
 LINE_COLUMNS = [

@@ -99,16 +99,16 @@ ORDERS: list[tuple[str, str, str, str, int, int | None, list[tuple[str, int]], i
     ("NV-10007", "emma.jensen@example.dk", "DKK", "mobilepay", 25, 22,
      [("MBL-M", 2), ("TBH-4", 1)], 0, "one unit already returned and refunded"),
     ("NV-10008", "aino.korhonen@example.fi", "EUR", "card", 2, None,
-     [("MBL-L", 1)], 0, "not delivered yet"),
+     [("MBL-L", 1)], 0, "not delivered yet; paid through Adyen"),
     ("NV-10009", "sofia.nystrom@example.se", "SEK", "invoice", 9, 6,
-     [("CAP-CUSTOM", 1), ("DVS-M", 1)], 0, "made-to-order cap cannot be returned"),
+     [("CAP-CUSTOM", 1), ("DVS-M", 1)], 0, "made-to-order cap cannot be returned; a Klarna invoice"),
     ("NV-10010", "ingrid.haugen@example.no", "NOK", "card", 20, 18,
      [("TRG-42", 1)], 0, "a return on its way back (in transit)"),
     # Returns further along, for staff and support to look at (admin, /support/, the status page):
     ("NV-10011", "astrid.lindqvist@example.se", "SEK", "card", 21, 19,
      [("MBL-M", 1), ("WBN-40", 1)], 0, "staff: refund paid, the worn boots rejected with a reason"),
     ("NV-10012", "sofia.nystrom@example.se", "SEK", "card", 6, 4,
-     [("DVS-L", 1)], 0, "staff: home pickup booked with the carrier"),
+     [("DVS-L", 1)], 0, "staff: home pickup booked with the carrier; paid through Stripe"),
     ("NV-10013", "mikko.virtanen@example.fi", "EUR", "card", 12, 10,
      [("EBA-BLK", 1)], 0, "staff: a defect claim with the customer's photos, in transit"),
     ("NV-10014", "emma.jensen@example.dk", "DKK", "mobilepay", 18, 16,
@@ -117,6 +117,16 @@ ORDERS: list[tuple[str, str, str, str, int, int | None, list[tuple[str, int]], i
      [("MBL-S", 1), ("WSK-4346", 1)], 0, "staff: store credit with the bonus, code issued"),
 ]  # fmt: skip
 
+
+# Orders paid through a payment provider, with the payment's id there: a refund of theirs goes back through
+# it. The demo has no provider accounts, so none of their returns is paid in the seed; paying one in the
+# admin leaves it processing with the provider's "not configured" reason until KLARNA_*, ADYEN_* or STRIPE_*
+# are set (`manage.py provider_check` says which), the way a shop sees it before connecting its accounts.
+PAYMENTS = {
+    "NV-10008": ("adyen", "QFQTPCQ8HXSKGK82"),  # Adyen's PSP reference
+    "NV-10009": ("klarna", "6dd5c3d8-2b1e-4b7a-9f0e-0c5f2a7e4b19"),  # Klarna's order id
+    "NV-10012": ("stripe", "pi_3QdemoNordvast10012"),  # Stripe's PaymentIntent id
+}
 
 # Two months of sales for the insight dashboard: (product code, orders, returned, reason). The trail
 # runner comes back far more than the other shoes, mostly as too small: the dashboard flags it.
@@ -183,6 +193,8 @@ class Command(BaseCommand):
             "currency": currency,
             "language": language,
             "payment_method": payment,
+            "payment_provider": PAYMENTS.get(number, ("", ""))[0],
+            "payment_reference": PAYMENTS.get(number, ("", ""))[1],
             "shipping_amount": str(SHIPPING[currency]),
             "discount_amount": str(discount),
             "customer": {
