@@ -14,8 +14,10 @@ class FollowupConfig(AppConfig):
             tasks,  # noqa: F401
         )
         from refunds.signals import refund_state_changed
-        from returns.signals import return_created, return_state_changed
+        from returns.signals import return_carrier_booked, return_carrier_refused, return_created, return_state_changed
 
         return_created.connect(receivers.on_return_created, dispatch_uid="followup-confirmation")
         return_state_changed.connect(receivers.on_return_state_changed, dispatch_uid="followup-return-events")
+        return_carrier_booked.connect(receivers.on_carrier_booked, dispatch_uid="followup-carrier-booked")
+        return_carrier_refused.connect(receivers.on_carrier_refused, dispatch_uid="followup-carrier-refused")
         refund_state_changed.connect(receivers.on_refund_state_changed, dispatch_uid="followup-refund-events")

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from followup.inline_images import EmailWithInlineImages, InlineImage, dropoff_code_images
 from followup.models import FollowupSettings, Kind, OfferCode, OutboxMessage
 from refunds.models import Refund, RefundMethod, StoreCredit
 from refunds.store_credit import store_credit_bonus
@@ -45,7 +46,15 @@ from returns.outcomes import (
     replacements_text,
 )
 from returns.pickup_text import pickup_facts
+from returns.services import return_needs_carrier
 from returns_portal.core.l10n import format_day, format_money
+
+# `payload["carrier"]` of the two confirmation notes the carrier's answer causes (`followup.receivers`).
+CARRIER_READY = "ready"
+CARRIER_REFUSED = "refused"
+
+
+Attachment = tuple[str, bytes, str]  # file name, content, MIME type
 
 
 @dataclass
@@ -57,7 +66,8 @@ class Content:
     button: tuple[str, str] | None = None
     choices: list[tuple[str, str]] = field(default_factory=list)  # the survey's one-click scores
     lines: list[LineOutcome] = field(default_factory=list)  # each item and what came of it, after inspection
-    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    images: list[InlineImage] = field(default_factory=list)  # shown in the HTML part, after the paragraphs
     marketing: bool = False
 
 
@@ -95,12 +105,13 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
     if content.marketing:
         headers["List-Unsubscribe"] = f"<{context['unsubscribe']}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: mail apps unsubscribe by POST
-    email = EmailMultiAlternatives(
+    email = EmailWithInlineImages(
         subject=content.subject,
         body=text,
         from_email=f"{settings.SHOP_NAME} <{settings.DEFAULT_FROM_EMAIL}>",
         to=[message.to],
         headers=headers,
+        images=content.images,
     )
     email.attach_alternative(html, "text/html")
     for filename, data, mimetype in content.attachments:
@@ -141,9 +152,16 @@ def _what_comes(return_request: ReturnRequest, outcomes: list[LineOutcome]) -> t
 
 
 def confirmation(message: OutboxMessage) -> Content:
-    """Sent when the return is made, and again when support resends it: the label and the
-    instructions come along only while the parcel is still to be sent."""
+    """Sent when the return is made, and again when support resends it: the label (or label-free code)
+    and the instructions come along only while the parcel is still to be sent. Two later notes share
+    the kind (and its wait for the carrier): the label or code that follows a late booking, and the
+    request to correct an address the carrier refused (`payload["carrier"]`)."""
     return_request = _return(message)
+    later = message.payload.get("carrier") if isinstance(message.payload, dict) else None
+    if later == CARRIER_READY:
+        return carrier_ready(return_request)
+    if later == CARRIER_REFUSED:
+        return carrier_refused(return_request)
     outcomes = _outcomes(return_request)
     promised, promised_facts = _what_comes(return_request, outcomes)
     paragraphs = [
@@ -154,27 +172,108 @@ def confirmation(message: OutboxMessage) -> Content:
     if return_request.state == ReturnState.REQUESTED:
         paragraphs.append(_("We look at your return first and e-mail you as soon as it is approved."))
         paragraphs.append(_("Please send the parcel only then."))
-    attachments = []
+    attachments: list[Attachment] = []
+    images: list[InlineImage] = []
+    carrier_facts: list[tuple[str, str]] = []
     if return_request.state in TO_BE_SENT_STATES:
-        paragraphs += drop_off_lines(return_request)
+        if return_request.carrier_problem:
+            paragraphs += _address_refused_lines()
+        else:
+            paragraphs += drop_off_lines(return_request)
+            if return_needs_carrier(return_request):
+                paragraphs += _follows_lines(return_request)
+            else:
+                carrier_facts, carrier_lines, attachments = _carrier_part(return_request)
+                paragraphs += carrier_lines
+                images = dropoff_code_images(return_request)
         if return_request.state == ReturnState.APPROVED and return_request.method != ReturnMethod.PICKUP:
             # The send-by day counts from the approval: a return still waiting for it has none yet.
             paragraphs.append(
                 _("Please send the parcel by %(day)s.") % {"day": format_day(deadlines.return_send_by(return_request))}
             )
         attachments.append((f"packing-{return_request.number}.pdf", packing_pdf(return_request), "application/pdf"))
-        if return_request.method in LABELLED_METHODS:
-            paragraphs.append(_("The return label and the packing instructions are attached."))
-            label = (f"return-label-{return_request.number}.pdf", label_pdf(return_request), "application/pdf")
-            attachments.insert(0, label)
     return Content(
         subject=_("Your return %(number)s is registered") % {"number": return_request.number},
         heading=_("Thank you, your return is registered"),
         paragraphs=paragraphs,
-        facts=[(_("Items"), _items(outcomes)), *promised_facts, *pickup_facts(return_request)],
+        facts=[(_("Items"), _items(outcomes)), *promised_facts, *carrier_facts, *pickup_facts(return_request)],
         button=(_("Follow your return"), status_url(return_request)),
         attachments=attachments,
+        images=images,
     )
+
+
+def carrier_ready(return_request: ReturnRequest) -> Content:
+    """The carrier booked the return after the confirmation went out saying its label or code follows."""
+    facts, paragraphs, attachments = _carrier_part(return_request)
+    images = dropoff_code_images(return_request)
+    if return_request.state in TO_BE_SENT_STATES:
+        paragraphs = drop_off_lines(return_request) + paragraphs
+    else:  # cancelled meanwhile, or already on its way: nothing to print or show
+        paragraphs = [_("Your return %(number)s no longer needs to be sent.") % {"number": return_request.number}]
+        facts, attachments, images = [], [], []
+    subject, heading = _ready_words(return_request)
+    return Content(
+        subject=subject % {"number": return_request.number},
+        heading=heading,
+        paragraphs=paragraphs,
+        facts=[*facts, *pickup_facts(return_request)],
+        button=(_("Follow your return"), status_url(return_request)),
+        attachments=attachments,
+        images=images,
+    )
+
+
+def carrier_refused(return_request: ReturnRequest) -> Content:
+    """The carrier refused the booking for something the customer can correct: one request to do it."""
+    return Content(
+        subject=_("Please check your address for return %(number)s") % {"number": return_request.number},
+        heading=_("We need a correct address"),
+        paragraphs=_address_refused_lines(),
+        button=(_("Correct your address"), status_url(return_request)),
+    )
+
+
+def _ready_words(return_request: ReturnRequest) -> tuple[str, str]:
+    if return_request.method == ReturnMethod.PICKUP:
+        return _("Your pickup for return %(number)s is booked"), _("Your pickup is booked")
+    if return_request.dropoff_code:
+        return _("Your drop-off code for return %(number)s is ready"), _("Your drop-off code is ready")
+    return _("Your return label for return %(number)s is ready"), _("Your return label is ready")
+
+
+def _carrier_part(return_request: ReturnRequest) -> tuple[list[tuple[str, str]], list[str], list[Attachment]]:
+    """What the carrier's booking gives the customer: the label-free code and where to show it, or the
+    label (attached, and its link); facts, paragraphs and attachments. Nothing for pickups and the store."""
+    if return_request.method not in LABELLED_METHODS or not return_request.tracking_number:
+        return [], [], []
+    if return_request.dropoff_code:
+        point = (return_request.service_point or {}).get("name", "")
+        show = (
+            _("Show this code at %(point)s: they print the label for you.") % {"point": point}
+            if point
+            else _("Show this code at the service point: they print the label for you.")
+        )
+        return [(_("Drop-off code"), return_request.dropoff_code)], [show], []
+    label = (f"return-label-{return_request.number}.pdf", label_pdf(return_request), "application/pdf")
+    lines = [_("The return label and the packing instructions are attached.")]
+    return [(_("Label"), absolute(reverse("returns:label", args=[status_token(return_request)])))], lines, [label]
+
+
+def _follows_lines(return_request: ReturnRequest) -> list[str]:
+    """The carrier was unavailable: what follows, and when (a pickup's own lines say it already)."""
+    if return_request.method == ReturnMethod.QR_DROPOFF:
+        return [_("Your drop-off code follows in a separate e-mail as soon as the carrier has issued it.")]
+    if return_request.method == ReturnMethod.LABEL:
+        return [_("Your return label follows in a separate e-mail as soon as the carrier has issued it.")]
+    return []
+
+
+def _address_refused_lines() -> list[str]:
+    return [
+        _("The carrier could not accept the address we have for you, so your return is not booked yet."),
+        _("Please correct your address on your return's page; we book the carrier again at once."),
+    ]
 
 
 def receipt(message: OutboxMessage) -> Content:

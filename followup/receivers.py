@@ -10,7 +10,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from followup.models import FollowupSettings, Kind
+from followup.emails import CARRIER_READY, CARRIER_REFUSED
+from followup.models import FollowupSettings, Kind, MessageState, OutboxMessage
 from followup.outbox import outbox_add
 from followup.webhooks import webhooks_publish
 from refunds.events import refund_event_on_entering, refund_event_payload
@@ -53,6 +54,36 @@ def on_return_state_changed(
             outbox_add(key=f"exchange_shipped:{number}", kind=Kind.EXCHANGE_SHIPPED, **_to_customer(return_request))
         later = timezone.now() + dt.timedelta(days=FollowupSettings.current().thanks_after_days)
         outbox_add(key=f"thanks:{number}", kind=Kind.THANKS, send_after=later, **_to_customer(return_request))
+
+
+def on_carrier_booked(sender: object, return_request: ReturnRequest, **kwargs: Any) -> None:
+    """A booking that came after the confirmation went out (saying the label or code follows): send it now.
+    A confirmation still to be sent carries it itself."""
+    if _confirmation_out(return_request):
+        outbox_add(
+            key=f"carrier_ready:{return_request.number}",
+            kind=Kind.CONFIRMATION,
+            payload={"carrier": CARRIER_READY},
+            **_to_customer(return_request),
+        )
+
+
+def on_carrier_refused(sender: object, return_request: ReturnRequest, **kwargs: Any) -> None:
+    """The carrier refused the customer's address: ask them once to correct it (in the confirmation, when
+    that is still to be sent). A refusal of the corrected address is shown where they corrected it."""
+    if _confirmation_out(return_request):
+        outbox_add(
+            key=f"carrier_refused:{return_request.number}",
+            kind=Kind.CONFIRMATION,
+            payload={"carrier": CARRIER_REFUSED},
+            **_to_customer(return_request),
+        )
+
+
+def _confirmation_out(return_request: ReturnRequest) -> bool:
+    """Whether the confirmation has gone out, or is going out now (so it may not show what just changed)."""
+    sent = (MessageState.SENDING, MessageState.SENT)
+    return OutboxMessage.objects.filter(key=f"confirmation:{return_request.number}", state__in=sent).exists()
 
 
 def on_refund_state_changed(sender: object, refund: Refund, to_state: str, **kwargs: Any) -> None:

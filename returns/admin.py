@@ -25,6 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from returns import access, deadlines, models, rollups
+from returns.admin_carriers import CarrierBookingFilter, ParcelEventInline, book_again, carrier_booking
 from returns.admin_photos import photo_view
 from returns.admin_receiving import receive_view, scan_view
 from returns.admin_staff_return import staff_return_view
@@ -111,13 +112,19 @@ def _recounted(order_ids: list[int]) -> Iterator[None]:
 
 @admin.register(models.Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "customer", "placed_at", "delivered_at", "currency", "payment_method", "shipped_at"]
+    list_display = [
+        "number", "customer", "placed_at", "delivered_at", "currency", "payment_method", "payment_provider",
+        "shipped_at",
+    ]  # fmt: skip
     # No date hierarchy: its year links scan every order; the date filter does not.
-    list_filter = [ReplacementFilter, "placed_at", "currency", "language", "payment_method"]
+    list_filter = [ReplacementFilter, "placed_at", "currency", "language", "payment_method", "payment_provider"]
     list_select_related = ["customer"]
     search_fields = ["number", "customer__email", "customer__name"]
     autocomplete_fields = ["customer"]
-    readonly_fields = ["return_link", "replacement_for", "shipped_at", "shipment_tracking"]
+    # The payment's provider and id come from the shop (order intake): refunds go back through them.
+    readonly_fields = [
+        "return_link", "replacement_for", "shipped_at", "shipment_tracking", "payment_provider", "payment_reference",
+    ]  # fmt: skip
     inlines = [OrderLineInline]
     actions = ["ship_replacement"]
     show_full_result_count = False  # a second count of a million orders on every filtered page
@@ -237,6 +244,19 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
             },
         ),
         ("Approval", {"fields": ["auto_approve"]}),
+        (
+            "Automatic refunds",
+            {
+                "fields": [
+                    "auto_refund",
+                    ("auto_refund_ceiling_sek", "auto_refund_ceiling_eur"),
+                    ("auto_refund_ceiling_nok", "auto_refund_ceiling_dkk"),
+                ],
+                "description": "Refunds to the original payment of orders paid through Klarna, Adyen or Stripe are "
+                "paid as soon as the inspection is saved, up to the ceiling for the order's currency; larger ones "
+                "wait in the refunds list (filter: needs approval).",
+            },
+        ),
         ("Flags for staff", {"fields": ["abuse_period_days", "abuse_max_returns", "abuse_max_rate_percent"]}),
     ]
 
@@ -384,26 +404,28 @@ class ReturnRequestAdmin(admin.ModelAdmin):
         "method",
         PickupDayFilter,
         RefundDueFilter,
+        CarrierBookingFilter,
         "created_at",
     ]  # no date hierarchy: see orders
     list_select_related = ["order__customer"]
     search_fields = ["number", "order__number", "order__customer__email", "tracking_number"]
-    actions = ["approve", "reject", "complete"]
+    actions = ["approve", "reject", "complete", "book_carrier_again"]
     show_full_result_count = False
     # Read-only: every change goes through an action or a screen that applies the rules.
     readonly_fields = [
         "number", "order", "state", "state_changed_at", "created_at", "created_by", "resolution", "method",
-        "rejection_reason", "override_reason", "refund_due_on", "tracking_number", "pickup",
+        "rejection_reason", "override_reason", "refund_due_on", "tracking_number", "pickup", "carrier_booking",
     ]  # fmt: skip
     fields = [
         ("number", "state", "state_changed_at"),
         ("order", "created_at", "created_by"),
         ("resolution", "method", "tracking_number"),
         "pickup",
+        "carrier_booking",
         ("refund_due_on", "rejection_reason"),
         "override_reason",
     ]
-    inlines = [ReturnLineInline, ReturnEventInline]
+    inlines = [ReturnLineInline, ParcelEventInline, ReturnEventInline]
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest], search_term: str
@@ -426,6 +448,10 @@ class ReturnRequestAdmin(admin.ModelAdmin):
         if obj.pickup_problem:
             return format_html('<strong class="pickup-problem">{}</strong>', text)
         return text or "-"
+
+    @admin.display(description="carrier")
+    def carrier_booking(self, obj: models.ReturnRequest) -> SafeString:
+        return carrier_booking(obj)
 
     @admin.display(description="customer", ordering="order__customer__email")
     def customer_email(self, obj: models.ReturnRequest) -> str:
@@ -484,6 +510,10 @@ class ReturnRequestAdmin(admin.ModelAdmin):
             name=lambda r: r.number,
             refusals=(InvalidTransition,),
         )
+
+    @admin.action(description="Book the carrier again (after the address was fixed)", permissions=["change"])
+    def book_carrier_again(self, request: HttpRequest, queryset: QuerySet[models.ReturnRequest]) -> None:
+        book_again(self, request, queryset)
 
     def get_urls(self) -> list[URLPattern]:
         own = [

@@ -7,7 +7,8 @@ class ReturnsConfig(AppConfig):
     verbose_name = "Returns"
 
     def ready(self) -> None:
-        from returns import checks  # noqa: F401  (registers the system checks)
+        # The tasks are queued by name (a carrier retry, a cancellation): registered in every process.
+        from returns import checks, tasks  # noqa: F401  (registers the system checks and the tasks)
         from returns.cached_pages import forget_status_pages
         from returns.models import (
             ReturnEvent,
@@ -19,7 +20,11 @@ class ReturnsConfig(AppConfig):
             SeasonalExtension,
         )
         from returns.models.policy import forget_current_policy
+        from returns.services.carrier_cancel import on_return_cancelled
+        from returns.signals import return_state_changed
 
+        # Not a business rule hidden in a receiver: only the carrier call that must wait for the commit.
+        return_state_changed.connect(on_return_cancelled, dispatch_uid="returns-cancel-carrier-booking")
         for part_of_a_return in (ReturnRequest, ReturnLine, ReturnEvent):
             name = part_of_a_return.__name__
             post_save.connect(forget_status_pages, sender=part_of_a_return, dispatch_uid=f"forget-status-{name}")

@@ -3,6 +3,8 @@ forgetting them when what they show changes: whoever changes a return or the pol
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from returns_portal.core.pagecache import forget, page_keys
 
 
@@ -10,6 +12,11 @@ def forget_status_pages(sender: object, instance: object, **kwargs: object) -> N
     """Signal receiver: a return, its lines or its history changed, so its status page did."""
     return_id = getattr(instance, "return_request_id", None) or getattr(instance, "pk", None)
     forget(key for new in (True, False) for key in page_keys("status", return_id, new))
+
+
+def forget_return_pages(return_ids: Iterable[int]) -> None:
+    """What the carrier said changed these returns' status pages (events stored in bulk send no signal)."""
+    forget(key for return_id in return_ids for new in (True, False) for key in page_keys("status", return_id, new))
 
 
 def forget_policy_pages() -> None:

@@ -7,14 +7,18 @@ from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.boundfield import BoundWidget
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from returns.carriers import ServicePoint
 from returns.models import OrderLine, Resolution, ReturnMethodOption, ReturnReason, Variant
 from returns.photos import PhotoRejected, PreparedPhoto, photo_prepare
 from returns.policy import LineEligibility
+from returns.services.address import PostalAddress, postcode_normalized, postcode_rule
 
 MAX_PHOTOS_PER_ITEM = 3
+ANY_POINT = "any"  # the picker's last choice: the customer takes the parcel to any of the carrier's points
 
 
 class LookupForm(forms.Form):
@@ -136,6 +140,12 @@ class ChoiceForm(forms.Form):
     resolution = forms.ChoiceField(label=_("What would you like?"), widget=forms.RadioSelect)
     method = forms.ChoiceField(label=_("How will you send it back?"), widget=forms.RadioSelect)
     pickup_date = forms.TypedChoiceField(label=_("Pickup day"), required=False, coerce=dt.date.fromisoformat)
+    service_point = forms.ChoiceField(
+        label=_("Where will you hand in the parcel?"),
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the service points in the list.")},
+    )
 
     def __init__(
         self,
@@ -145,12 +155,20 @@ class ChoiceForm(forms.Form):
         method_labels: dict[str, str],
         pickup_days: list[tuple[str, str]],
         exchange_lines: list[tuple[OrderLine, list[Variant]]],
+        service_points: list[ServicePoint] | None = None,
+        point_methods: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["resolution"]).choices = resolutions
         cast(forms.ChoiceField, self.fields["method"]).choices = [(o.method, method_labels[o.method]) for o in methods]
         cast(forms.ChoiceField, self.fields["pickup_date"]).choices = [("", _("Choose a day")), *pickup_days]
+        # Only ids of the points the carrier listed can be chosen: posted details are never trusted.
+        self.points, self.point_methods = list(service_points or []), point_methods
+        point_field = cast(forms.ChoiceField, self.fields["service_point"])
+        point_field.choices = [(point.id, point.name) for point in self.points] + [(ANY_POINT, _("Any point"))]
+        if self.points and not self.initial.get("service_point"):
+            self.initial["service_point"] = self.points[0].id
         self.exchange_lines = exchange_lines
         for line, variants in exchange_lines:
             self.fields[f"exchange_{line.id}"] = forms.TypedChoiceField(
@@ -163,6 +181,18 @@ class ChoiceForm(forms.Form):
     def exchange_fields(self) -> list[forms.BoundField]:
         return [self[f"exchange_{line.id}"] for line, _variants in self.exchange_lines]
 
+    def point_rows(self) -> list[tuple[BoundWidget, ServicePoint | None]]:
+        """Each radio of the picker with its point (None: "any point", the last one)."""
+        radios = list(self["service_point"])
+        return list(zip(radios, [*self.points, None], strict=True))
+
+    def chosen_point(self) -> ServicePoint | None:
+        """The listed point the customer chose, if the chosen method takes one."""
+        if self.cleaned_data.get("method") not in self.point_methods:
+            return None
+        chosen = self.cleaned_data.get("service_point")
+        return next((point for point in self.points if point.id == chosen), None)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("method") == "pickup" and not cleaned.get("pickup_date"):
@@ -174,6 +204,42 @@ class ChoiceForm(forms.Form):
             if not self.exchange_lines:
                 self.add_error("resolution", _("There is no other size or colour in stock for these items."))
         return cleaned
+
+
+class AddressForm(forms.Form):
+    """The sender's address, for the carrier: the postcode checked against the customer's country."""
+
+    street = forms.CharField(label=_("Street address"), max_length=200)
+    postcode = forms.CharField(label=_("Postcode"), max_length=16)
+    city = forms.CharField(label=_("Town or city"), max_length=100)
+
+    def __init__(self, *args: Any, country: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country = country
+        rule = postcode_rule(country)
+        postcode = self.fields["postcode"]
+        postcode.widget.attrs.update({"autocomplete": "postal-code", "inputmode": "numeric" if rule else "text"})
+        self.fields["street"].widget.attrs["autocomplete"] = "street-address"
+        self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
+        if rule:
+            postcode.help_text = _("%(digits)d digits, for example %(example)s") % {
+                "digits": rule.digits,
+                "example": rule.example,
+            }
+
+    def clean_postcode(self) -> str:
+        postcode = postcode_normalized(self.country, self.cleaned_data["postcode"])
+        if postcode is None:
+            rule = postcode_rule(self.country)
+            raise forms.ValidationError(
+                _("Enter a postcode of %(digits)d digits, for example %(example)s.")
+                % {"digits": rule.digits if rule else 5, "example": rule.example if rule else "113 46"}
+            )
+        return postcode
+
+    def address(self) -> PostalAddress:
+        data = self.cleaned_data
+        return PostalAddress(street=data["street"].strip(), postcode=data["postcode"], city=data["city"].strip())
 
 
 def pickup_days(language_format: Any, days_ahead: int = 10) -> list[tuple[str, str]]:

@@ -3,8 +3,8 @@
 A customer's name, e-mail and address; their orders; their returns with the comments, photos and
 the free texts staff and carriers wrote about them. Erasure anonymises in place: amounts, VAT,
 dates, order and return numbers, reasons and conditions stay, so bookkeeping and insight still
-count them; names, addresses, free texts and photos go. `returns_portal.privacy` composes this
-with what `refunds` and `followup` hold.
+count them; names, addresses, free texts, photos and the carrier's files (its label, its picture of
+the drop-off code) go. `returns_portal.privacy` composes this with what `refunds` and `followup` hold.
 """
 
 from __future__ import annotations
@@ -178,9 +178,24 @@ def erase_returns(return_ids: Iterable[int]) -> dict[str, int]:
         "photos": _delete_photos(ReturnPhoto.objects.filter(return_line__return_request_id__in=ids)),
     }
     ReturnEvent.objects.filter(return_request_id__in=ids).exclude(note="").update(note="")
+    counts["carrier files"] = _delete_carrier_files(returns)
     for return_request in returns:  # the status pages kept in the cache show the old texts
         forget_status_pages(sender=ReturnRequest, instance=return_request)
     return counts
+
+
+def _delete_carrier_files(returns: QuerySet[ReturnRequest]) -> int:
+    """The carrier's label (the customer's name and address) and its picture of the drop-off code: the
+    names are cleared now, the files deleted once that commits."""
+    files = [
+        file
+        for return_request in returns.exclude(carrier_label="", dropoff_code_image="")
+        for file in (return_request.carrier_label, return_request.dropoff_code_image)
+        if file
+    ]
+    returns.update(carrier_label="", dropoff_code_image="")
+    transaction.on_commit(lambda: _delete_files(files))
+    return len(files)
 
 
 def _delete_photos(photos: QuerySet[ReturnPhoto]) -> int:
@@ -196,4 +211,4 @@ def _delete_files(files: list[FieldFile]) -> None:
         try:
             file.delete(save=False)  # through the storage, wherever it keeps them
         except Exception:  # one unreachable file must not keep the others
-            log.warning("Could not delete the photo %s of an erased return", file.name, exc_info=True)
+            log.warning("Could not delete the file %s of an erased return", file.name, exc_info=True)

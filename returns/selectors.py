@@ -158,7 +158,7 @@ def return_for_status(pk: int) -> ReturnRequest:
     lines = ReturnLine.objects.select_related("order_line__variant__product", "reason", "exchange_variant__product")
     return (
         ReturnRequest.objects.select_related("order__customer", "replacement_order")
-        .prefetch_related(Prefetch("lines", queryset=lines), "history")
+        .prefetch_related(Prefetch("lines", queryset=lines), "history", "parcel_events")
         .get(pk=pk)
     )
 

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 return_created = Signal()
 # kwargs: return_request, from_state, to_state, by (a user or None)
 return_state_changed = Signal()
+# kwargs: return_request. The carrier booked the parcel or the pickup (sent in the transaction that records it).
+return_carrier_booked = Signal()
+# kwargs: return_request. The carrier refused the booking for a reason the customer may fix (`carrier_problem`).
+return_carrier_refused = Signal()

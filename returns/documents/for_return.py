@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import io
+import logging
+from dataclasses import replace
+
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
 
 from returns import deadlines
+from returns.carrier_files import carrier_file_read
 from returns.documents.label import LabelData, render_label
 from returns.documents.packing import PackingData, PackingItem, render_packing_instructions
 from returns.models import ReturnMethod, ReturnPolicy, ReturnRequest
 from returns.pickup_text import pickup_lines
+
+log = logging.getLogger(__name__)
 
 
 def label_data(return_request: ReturnRequest) -> LabelData:
@@ -65,14 +74,18 @@ def packing_data(return_request: ReturnRequest) -> PackingData:
         drop_off=tuple(drop_off_lines(return_request)),
         language=translation.get_language() or return_request.language,
         shop_name=settings.SHOP_NAME,
-        qr_payload=return_request.qr_payload,
+        qr_payload=return_request.dropoff_code or return_request.qr_payload,
         pickup_on=return_request.pickup_date if return_request.method == ReturnMethod.PICKUP else None,
+        printerless=not (return_request.method == ReturnMethod.LABEL and return_request.carrier_label),
     )
 
 
 def drop_off_lines(return_request: ReturnRequest) -> list[str]:
     """Where and how the parcel is handed over, in words for the chosen method."""
     method = return_request.method
+    point = return_request.service_point or {}
+    if method in (ReturnMethod.LABEL, ReturnMethod.QR_DROPOFF) and point.get("name"):
+        return service_point_lines(method, point)
     if method == ReturnMethod.LABEL:
         return [_("Stick the label on the parcel and hand it in at any parcel shop or post office.")]
     if method == ReturnMethod.QR_DROPOFF:
@@ -85,9 +98,49 @@ def drop_off_lines(return_request: ReturnRequest) -> list[str]:
     ]
 
 
+def service_point_lines(method: str, point: dict[str, object]) -> list[str]:
+    """The chosen service point: where, how, and when it is open."""
+    city_line = " ".join(str(part) for part in (point.get("postcode"), point.get("city")) if part)
+    where = ", ".join(str(part) for part in (point.get("name"), point.get("street"), city_line) if part)
+    lines = [
+        _("Hand in the parcel at %(point)s.") % {"point": where},
+        _("No printer needed: show the QR code there; they print the label for you.")
+        if method == ReturnMethod.QR_DROPOFF
+        else _("Stick the label on the parcel first."),
+    ]
+    listed = point.get("opening_hours")
+    hours = [str(line) for line in listed if line] if isinstance(listed, list) else []
+    if hours:
+        lines.append(_("Opening hours: %(hours)s") % {"hours": "; ".join(hours)})
+    return lines
+
+
 def label_pdf(return_request: ReturnRequest, page: str = "A6") -> bytes:
+    """The carrier's own label with our packing instructions after it, when the carrier issued one;
+    else the portal's label."""
+    carrier_label = carrier_file_read(return_request.carrier_label)  # b"" if gone: the portal's label carries it
+    if carrier_label:
+        return combine_pdfs(carrier_label, packing_pdf(return_request))
     return render_label(label_data(return_request), page=page)
 
 
+def combine_pdfs(*documents: bytes) -> bytes:
+    """The pages of each document, one after the other, as one PDF to print at once."""
+    writer = PdfWriter()
+    for document in documents:
+        try:
+            writer.append(PdfReader(io.BytesIO(document)))
+        except (PdfReadError, ValueError):  # a damaged file: the rest still prints
+            log.warning("Left out a document that is not a readable PDF (%d bytes)", len(document))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def packing_pdf(return_request: ReturnRequest) -> bytes:
-    return render_packing_instructions(packing_data(return_request))
+    """The packing instructions to print or keep on the phone; a label-free return's carries the
+    carrier's own picture of its code when there is one (read here: the HTML page needs no file)."""
+    data = packing_data(return_request)
+    if return_request.method == ReturnMethod.QR_DROPOFF:
+        data = replace(data, qr_image=carrier_file_read(return_request.dropoff_code_image))
+    return render_packing_instructions(data)

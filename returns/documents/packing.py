@@ -19,7 +19,16 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
 from returns.documents.drawing import BOLD, CREATOR, FONT, INK, MUTED, draw_qr, draw_text, printable
@@ -62,6 +71,12 @@ class PackingData:
     shop_name: str
     qr_payload: str
     pickup_on: dt.date | None = None  # a home pickup: the carrier comes that day, no label, no drop-off point
+    # Whether the code can stand in for a printed label; not beside a carrier's own label, which is what
+    # its service points scan.
+    printerless: bool = True
+    # The carrier's own picture of its label-free code (PNG): shown as it came instead of drawing
+    # `qr_payload`, because the carrier's scanners read its code, whose content is the carrier's.
+    qr_image: bytes = b""
 
 
 def render_packing_instructions(data: PackingData) -> bytes:
@@ -156,10 +171,10 @@ def _header(data: PackingData) -> Table:
         deadline,
     ]
     right = [
-        QrFlowable(data.qr_payload or data.return_number, 38 * mm),
+        _code(data, 38 * mm),
         Paragraph(text(data.return_number), NUMBER),
     ]
-    if data.pickup_on is None:
+    if data.pickup_on is None and data.printerless:
         right.append(
             Paragraph(text(_("No printer? Show this code on your phone when you hand in the parcel.")), CAPTION)
         )
@@ -219,6 +234,14 @@ def _footer(data: PackingData) -> Callable[[Canvas, BaseDocTemplate], None]:
         canvas.restoreState()
 
     return draw
+
+
+def _code(data: PackingData, side: float) -> Flowable:
+    if data.qr_image:
+        picture = Image(io.BytesIO(data.qr_image), width=side, height=side)
+        picture.hAlign = "CENTER"
+        return picture
+    return QrFlowable(data.qr_payload or data.return_number, side)
 
 
 class QrFlowable(Flowable):

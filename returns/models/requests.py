@@ -85,11 +85,16 @@ class ReturnRequest(models.Model):
     service_point = models.JSONField(default=dict, blank=True)
     dropoff_code = models.CharField(max_length=120, blank=True, help_text="The carrier's label-free code.")
     carrier_label = models.FileField(upload_to="carrier-labels/%Y/%m/", blank=True, editable=False)
+    # The carrier's own picture of the label-free code (PNG): what its service points scan. Its content is
+    # the carrier's secret (not `dropoff_code`), so it is kept and shown as it came, never redrawn.
+    dropoff_code_image = models.FileField(upload_to="dropoff-codes/%Y/%m/", blank=True, editable=False)
     # The carrier refused the booking (a 4xx with a reason): its words, for staff; `carrier_problem_field`
     # names what the customer can fix ("address", "postcode", "phone", "email") or is empty.
     carrier_problem = models.TextField(blank=True)
     carrier_problem_field = models.CharField(max_length=20, blank=True)
     booking_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The carrier was unavailable: when its booking is tried again (the sweep leaves it alone until then).
+    carrier_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The customer's quote when they confirmed, in the order's currency (see returns.pricing).
     items_amount = money_field(default=ZERO)
     return_fee = money_field(default=ZERO)

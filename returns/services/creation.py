@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from returns import deadlines, rollups, signals
 from returns.models import (
+    LABELLED_METHODS,
     Order,
     OrderLine,
     Resolution,
@@ -32,6 +33,7 @@ from returns.numbers import new_return_number
 from returns.policy import eligibility, ineligibility_text
 from returns.pricing import Charge, Quote, Selection
 from returns.selectors import order_facts, order_lines_with_returned, policy_rules, quote_return
+from returns.services.address import PostalAddress, customer_set_address
 from returns.services.booking import return_book_carrier
 from returns.services.errors import ReturnRefused
 from returns.services.stock import exchange_reserve
@@ -67,6 +69,8 @@ def return_create(
     photo_draft_key: str = "",
     by: User | None = None,
     override_reason: str = "",
+    service_point: dict[str, Any] | None = None,
+    sender: PostalAddress | None = None,
     now: dt.datetime | None = None,
 ) -> ReturnRequest:
     """Create a return for some units of `order`, or raise `ReturnRefused` and save nothing.
@@ -77,6 +81,10 @@ def return_create(
     confirmation form) always gives the same return: double clicks, the back
     button and refreshes create nothing new. Right after the commit, outside the
     transaction, the carrier books the parcel or the pickup.
+
+    `service_point` is the point the customer chose from the carrier's list (the flow has checked
+    that the carrier listed it); it is kept for labelled methods only. `sender`, when given, is the
+    address the customer entered for the carrier: it is saved on the customer.
     """
     now = now or timezone.now()
     override_reason = override_reason.strip()
@@ -92,6 +100,8 @@ def return_create(
         order_lines = list(order_lines_with_returned(order))
         reasons = _check(order, order_lines, policy, lines, resolution, method, pickup_date, by, override_reason, now)
         _check_photos(lines, reasons, photo_draft_key, by)
+        if sender is not None:
+            customer_set_address(customer=order.customer, address=sender)
         selections = [
             Selection(line.order_line_id, line.quantity, reasons[line.reason_code].seller_pays) for line in lines
         ]
@@ -109,6 +119,7 @@ def return_create(
             override_reason=override_reason,
             quote=priced,
             refund_due_on=deadlines.refund_due_on(requested_at=now, policy=policy),
+            service_point=(service_point or {}) if method in LABELLED_METHODS else {},
             now=now,
         )
         amounts = {quote_line.line_id: quote_line.amount for quote_line in priced.lines}

@@ -1,7 +1,9 @@
-"""What every customer page shares: signed links, the customer's language, the client's address."""
+"""What every customer page shares: signed links, the customer's language, the client's address,
+and the return being put together."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -17,6 +19,24 @@ from returns.models import Order, ReturnRequest
 from returns.selectors import return_for_status
 
 View = Callable[..., HttpResponseBase]
+
+
+class Draft:
+    """The return being put together, kept in the session per order."""
+
+    def __init__(self, request: HttpRequest, order: Order) -> None:
+        self.session, self.name = request.session, f"return-draft-{order.pk}"
+        self.data: dict[str, Any] = self.session.get(self.name) or {"key": uuid.uuid4().hex}
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data.get(key)
+
+    def update(self, **values: Any) -> None:
+        self.data.update(values)
+        self.session[self.name] = self.data
+
+    def clear(self) -> None:
+        self.session.pop(self.name, None)
 
 
 def client_address(request: HttpRequest) -> str:

@@ -8,7 +8,6 @@ pricing and services. What the customer has chosen so far lives in the session
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from returns import access
 from returns.forms import ChoiceForm, ItemsForm, LookupForm, pickup_days
 from returns.models import (
+    LABELLED_METHODS,
     MONEY_RESOLUTIONS,
     HelpGuide,
     Order,
@@ -46,29 +46,13 @@ from returns.selectors import (
     quote_return,
 )
 from returns.services import LineRequest, ReturnRefused, return_create, self_help_record
-from returns.views.common import client_address, remember_language, with_order
+from returns.services.address import PostalAddress
+from returns.services.service_points import point_as_dict
+from returns.views.common import Draft, client_address, remember_language, with_order
+from returns.views.sender import CARRIER_METHODS, address_wanted, carrier_needed, point_choice, sender_of
 from returns_portal.core import pagecache, throttle
 from returns_portal.core.l10n import format_day, format_money, format_month_day, format_number
 from returns_portal.core.money import Currency
-
-
-class Draft:
-    """The return being put together, kept in the session per order."""
-
-    def __init__(self, request: HttpRequest, order: Order) -> None:
-        self.session, self.name = request.session, f"return-draft-{order.pk}"
-        self.data: dict[str, Any] = self.session.get(self.name) or {"key": uuid.uuid4().hex}
-
-    def __getitem__(self, key: str) -> Any:
-        return self.data.get(key)
-
-    def update(self, **values: Any) -> None:
-        self.data.update(values)
-        self.session[self.name] = self.data
-
-    def clear(self) -> None:
-        self.session.pop(self.name, None)
-
 
 # --- Finding the order ----------------------------------------------------------------------
 
@@ -254,28 +238,39 @@ def choice(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
     if not chosen:
         return redirect("returns:items", token=token)
     policy = ReturnPolicy.current()
+    methods = [option for option in policy.methods.all() if option.offered]
+    if address_wanted(order, draft, methods):
+        return redirect("returns:address", token=token)
+    sender = sender_of(order, draft)
+    picker = point_choice(request, order, draft, sender, methods)
     lines = [line for line in order.lines.select_related("variant__product") if line.id in chosen]
     options = exchange_options(lines)
     reasons = ReturnReason.objects.in_bulk([line["reason"] for line in chosen.values()], field_name="code")
     form = ChoiceForm(
         request.POST or None,
         resolutions=_resolutions(policy, chosen, reasons, any(options.values())),
-        methods=[option for option in policy.methods.all() if option.offered],
+        methods=methods,
         method_labels=_method_labels(policy, order.currency),
         pickup_days=pickup_days(format_day),
         exchange_lines=[(line, options[line.id]) for line in lines if options[line.id]],
-        initial=draft.data,
+        service_points=list(picker.points) if picker else None,
+        point_methods=picker.methods if picker else (),
+        initial=draft.data | {"service_point": draft["service_point_id"]},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        point = form.chosen_point()
         draft.update(
             resolution=data["resolution"],
             method=data["method"],
             pickup_date=data["pickup_date"].isoformat() if data.get("pickup_date") else None,
             exchange={str(line.id): data.get(f"exchange_{line.id}") for line, _variants in form.exchange_lines},
+            service_point=point_as_dict(point) if point else {},
+            service_point_id=data.get("service_point") or None,
         )
         return redirect("returns:confirm", token=token)
-    return render(request, "returns/choice.html", {"order": order, "form": form, "token": token})
+    context = {"order": order, "form": form, "token": token, "picker": picker, "sender": sender}
+    return render(request, "returns/choice.html", context | {"asks_address": carrier_needed(methods)})
 
 
 def _resolutions(
@@ -337,6 +332,8 @@ def confirm(request: HttpRequest, order: Order, token: str) -> HttpResponseBase:
                 language=translation.get_language() or order.language,
                 submission_key=draft["key"],
                 photo_draft_key=draft["key"],
+                service_point=draft["service_point"] or {},
+                sender=PostalAddress(**draft["address"]) if draft["address"] else None,
             )
         except ReturnRefused as refusal:
             errors = [message for messages in refusal.errors.values() for message in messages]
@@ -398,6 +395,8 @@ def _confirm_context(order: Order, draft: Draft, errors: list[str], token: str) 
         "resolution": resolution.label,
         "method": ReturnMethod(draft["method"]).label,
         "pickup_date": dt.date.fromisoformat(draft["pickup_date"]) if draft["pickup_date"] else None,
+        "service_point": draft["service_point"] if draft["method"] in LABELLED_METHODS else None,
+        "sender": sender_of(order, draft) if draft["method"] in CARRIER_METHODS else None,
         "refund_days": policy.refund_within_days,
         "errors": errors,
         "token": token,

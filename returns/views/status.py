@@ -6,22 +6,25 @@ import logging
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from returns import access, deadlines
-from returns.documents import render_packing_instructions
-from returns.documents.for_return import label_pdf, packing_data
+from returns.carrier_files import carrier_file_read, code_image_filename
+from returns.documents.for_return import label_pdf, packing_data, packing_pdf
 from returns.extensions import IssuedCredit, Payout, PayoutKind, payouts_of
+from returns.forms import AddressForm
 from returns.models import (
     CANCELLABLE_STATES,
     LABELLED_METHODS,
     MONEY_RESOLUTIONS,
     PRINTABLE_STATES,
+    TO_BE_SENT_STATES,
     VOID_STATES,
     Order,
     Resolution,
@@ -29,6 +32,7 @@ from returns.models import (
     ReturnMethod,
     ReturnRequest,
     ReturnState,
+    TrackingStage,
 )
 from returns.outcomes import (
     line_outcomes,
@@ -38,6 +42,7 @@ from returns.outcomes import (
     replacements_text,
 )
 from returns.services import InvalidTransition, return_ensure_shipment, return_transition
+from returns.services.address import return_fix_address
 from returns.views.common import link_problem, with_return
 from returns_portal.core import pagecache
 
@@ -105,6 +110,15 @@ def status(request: HttpRequest, token: str) -> HttpResponseBase:
 
 @with_return
 def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str, key: str) -> HttpResponse:
+    context = _status_context(request, return_request, token)
+    return pagecache.render_cached(
+        request,
+        key,
+        lambda csrf_token: render_to_string("returns/status.html", context | {"csrf_token": csrf_token}, request),
+    )
+
+
+def _status_context(request: HttpRequest, return_request: ReturnRequest, token: str) -> dict[str, Any]:
     order = return_request.order
     payouts = payouts_of(return_request)  # money and codes, from the apps above (see `returns.extensions`)
     lines = list(return_request.lines.all())
@@ -124,12 +138,50 @@ def _status_page(request: HttpRequest, return_request: ReturnRequest, token: str
         "replacement": replacement_of(return_request),
         "method_label": ReturnMethod(return_request.method).label,
         "resolution_label": Resolution(return_request.resolution).label,
+        **parcel_facts(return_request),
     }
-    return pagecache.render_cached(
-        request,
-        key,
-        lambda csrf_token: render_to_string("returns/status.html", context | {"csrf_token": csrf_token}, request),
-    )
+    if context["address_problem"]:
+        context["address_form"] = AddressForm(
+            country=order.customer.country,
+            initial={field: getattr(order.customer, field) for field in ("street", "postcode", "city")},
+        )
+    return context
+
+
+# The carrier's refusal, by what the customer can fix, in words they understand (its own words are for staff).
+CARRIER_PROBLEM_TEXT = {
+    "postcode": gettext_lazy("The carrier could not read your postcode. Please check it."),
+    "address": gettext_lazy("The carrier could not find your street address. Please check it."),
+    "phone": gettext_lazy("The carrier could not use your phone number."),
+    "email": gettext_lazy("The carrier could not use your e-mail address."),
+}
+ADDRESS_FIELDS = frozenset({"postcode", "address"})
+
+
+def parcel_facts(return_request: ReturnRequest) -> dict[str, Any]:
+    """What the page says about the parcel's journey: the label or code (or that it is on its way),
+    the chosen service point, the carrier's refusal in plain words, and the carrier's events."""
+    labelled = return_request.method in LABELLED_METHODS and return_request.state in TO_BE_SENT_STATES
+    problem = return_request.carrier_problem_field if return_request.carrier_problem else ""
+    booked = bool(return_request.tracking_number or return_request.dropoff_code)
+    events = sorted(return_request.parcel_events.all(), key=lambda event: (event.at, event.pk), reverse=True)
+    return {
+        "booking_pending": labelled and not booked and not return_request.carrier_problem,
+        "carrier_problem": labelled and bool(return_request.carrier_problem) and not booked,
+        "problem_text": CARRIER_PROBLEM_TEXT.get(problem, ""),
+        "address_problem": labelled and not booked and problem in ADDRESS_FIELDS,
+        "dropoff_code": _dropoff_code(return_request) if labelled else "",
+        "point": return_request.service_point or None,
+        "parcel_events": events,
+        "arrived": any(event.stage == TrackingStage.DELIVERED for event in events),
+    }
+
+
+def _dropoff_code(return_request: ReturnRequest) -> str:
+    """What the service point scans for a label-free return: the carrier's code, or the portal's own QR."""
+    if return_request.method != ReturnMethod.QR_DROPOFF:
+        return ""
+    return return_request.dropoff_code or return_request.qr_payload
 
 
 def what_comes(return_request: ReturnRequest, lines: list[ReturnLine], payouts: list[Payout]) -> dict[str, Any]:
@@ -187,6 +239,22 @@ def cancel(request: HttpRequest, return_request: ReturnRequest, token: str) -> H
     return redirect("returns:status", token=token)
 
 
+@require_POST
+@with_return
+def fix_address(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponseBase:
+    """The customer corrects the address the carrier refused; the booking is then tried again."""
+    if not parcel_facts(return_request)["address_problem"]:
+        return redirect("returns:status", token=token)  # fixed already, or a stale page
+    form = AddressForm(request.POST, country=return_request.order.customer.country)
+    if not form.is_valid():
+        context = _status_context(request, return_request, token) | {"address_form": form}
+        return render(request, "returns/status.html", context, status=400)
+    booked = return_fix_address(return_request=return_request, address=form.address())
+    if not booked.carrier_problem:
+        messages.success(request, _("Thank you. We have sent your corrected address to the carrier."))
+    return redirect("returns:status", token=token)
+
+
 def _pdf(content: bytes, filename: str, request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     disposition = "attachment" if request.GET.get("download") else "inline"
@@ -209,9 +277,34 @@ def label(request: HttpRequest, return_request: ReturnRequest, token: str) -> Ht
     return _pdf(pdf, f"return-label-{return_request.number}.pdf", request)
 
 
+# The picture at one link never changes (a booking keeps its first answer), so the phone may keep it:
+# at a service point with a poor connection the page still shows the code.
+CODE_IMAGE_SECONDS = 24 * 3600
+
+
+def dropoff_code_image(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The carrier's own picture of the drop-off code, behind the status link (the same signed token).
+
+    Not `with_return`: a picture needs the file's name, not the page's queries. Any link that is not
+    good, or a return without the picture (or whose file is gone), is a 404: the page says why.
+    """
+    try:
+        return_id = access.return_id_from_token(token)
+    except (access.LinkExpired, access.LinkInvalid):
+        raise Http404 from None
+    return_request = ReturnRequest.objects.only("number", "dropoff_code_image").filter(pk=return_id).first()
+    content = carrier_file_read(return_request.dropoff_code_image) if return_request else b""
+    if return_request is None or not content:
+        raise Http404
+    response = HttpResponse(content, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="{code_image_filename(return_request)}"'
+    patch_cache_control(response, private=True, max_age=CODE_IMAGE_SECONDS)
+    return response
+
+
 @with_return
 def packing(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponseBase:
-    data = packing_data(return_request)
     if request.GET.get("format") == "pdf":
-        return _pdf(render_packing_instructions(data), f"packing-{return_request.number}.pdf", request)
+        return _pdf(packing_pdf(return_request), f"packing-{return_request.number}.pdf", request)
+    data = packing_data(return_request)
     return render(request, "returns/packing.html", {"return": return_request, "data": data, "token": token})

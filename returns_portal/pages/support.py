@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from followup.outbox import confirmation_resend
+from refunds.reconcile import refund_is_stuck
 from refunds.support import support_search
 from returns.access import status_token
 from returns.insight import customer_flags
@@ -22,10 +24,13 @@ from returns.models import ReturnRequest
 @permission_required("returns.view_returnrequest", raise_exception=True)
 def support(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    results = list(support_search(query).prefetch_related("outbox_messages")) if query else []
+    results = list(support_search(query).prefetch_related("outbox_messages", "parcel_events")) if query else []
     flags = customer_flags(list({r.order.customer_id for r in results}), now=timezone.now()) if results else {}
     for return_request in results:
         return_request.customer_flag = flags.get(return_request.order.customer_id)  # type: ignore[attr-defined]
+        for refund in return_request.refunds.all():  # prefetched: the template reads the same objects
+            refund.at_provider = refund.provider in settings.PAYMENT_PROVIDERS  # type: ignore[attr-defined]
+            refund.stuck = refund_is_stuck(refund)  # type: ignore[attr-defined]
         return_request.status_url = request.build_absolute_uri(  # type: ignore[attr-defined]
             reverse("returns:status", args=[status_token(return_request)])
         )

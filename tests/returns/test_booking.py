@@ -30,6 +30,7 @@ from returns.services import (
     return_book_pickup,
     return_create,
     return_ensure_shipment,
+    return_needs_carrier,
     return_transition,
 )
 from returns.tasks import book_carrier, book_missing_carriers
@@ -175,16 +176,21 @@ def test_a_return_is_made_while_the_carrier_is_down_and_the_sweep_books_it_later
 ) -> None:
     carrier.down = True
     return_request = a_return(method)  # no error for the customer
-    assert return_awaits_carrier(return_request)
+    assert return_needs_carrier(return_request)
+    assert not return_awaits_carrier(return_request)  # tried once: the confirmation says the rest follows
     stored = ReturnRequest.objects.get(pk=return_request.pk)
     assert (stored.tracking_number, stored.pickup_reference, stored.pickup_problem) == ("", "", "")
-    assert book_missing_carriers() == 0  # a moment ago: it may still be booking right now
+    assert stored.booking_attempts == 1
+    assert book_missing_carriers() == 0  # a moment ago: its retry pauses a minute
     clock.shift(dt.timedelta(minutes=2))
-    assert book_missing_carriers() == 1  # still down: tried, and left for the next sweep
+    assert book_missing_carriers() == 1  # still down: tried, and paused twice as long
     carrier.down = False
+    assert book_missing_carriers() == 0
+    clock.shift(dt.timedelta(minutes=3))
     assert book_missing_carriers() == 1
     stored.refresh_from_db()
-    assert not return_awaits_carrier(stored)
+    assert not return_needs_carrier(stored)
+    assert (stored.booking_attempts, stored.carrier_retry_at) == (3, None)
     assert stored.tracking_number if method == "label" else stored.pickup_reference
     assert book_missing_carriers() == 0
     assert len(carrier.calls) == 3
@@ -198,7 +204,7 @@ def test_the_sweep_leaves_returns_that_no_longer_go_anywhere(carrier: type[Notin
     carrier.down = False
     clock.shift(dt.timedelta(minutes=2))
     assert book_missing_carriers() == 0
-    assert not return_awaits_carrier(in_store)
+    assert not return_needs_carrier(in_store)
 
 
 @pytest.mark.django_db
