@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 
 from django.conf import settings
-from django.utils import timezone
 
 from refunds.providers import Outcome, PayoutResult, ProviderUnavailable
+from returns_portal.core.http import retry_after_seconds
 
 
 def timeout_seconds() -> float:
@@ -32,22 +31,6 @@ def header(headers: Mapping[str, str], name: str) -> str:
     """A header's value whatever the case of its name (a webhook's headers may come as a plain dict)."""
     wanted = name.lower()
     return next((value for key, value in headers.items() if key.lower() == wanted), "")
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait, from a Retry-After header in either of its forms (seconds, or an HTTP date)."""
-    value = header(headers, "Retry-After").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max((when - timezone.now()).total_seconds(), 0.0)
 
 
 def iso_time(value: object) -> dt.datetime | None:
@@ -74,4 +57,4 @@ def undecided(provider: str, status: int, detail: str, headers: Mapping[str, str
     }
     reason = reasons.get(status, "is not available")
     message = f"{provider} {reason} (HTTP {status})" + (f": {detail}" if detail else "")
-    return ProviderUnavailable(message, retry_after=retry_after(headers))
+    return ProviderUnavailable(message, retry_after=retry_after_seconds(header(headers, "Retry-After")))

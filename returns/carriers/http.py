@@ -8,16 +8,14 @@ string, so a URL in a message (or in a chained exception a log prints) would lea
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Collection, Mapping
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable, Collection
 from typing import Any
 
 import requests
 from django.conf import settings
-from django.utils import timezone
 
 from returns.carriers import CarrierRejected, CarrierUnavailable
+from returns_portal.core.http import retry_after_seconds
 
 Rejection = Callable[[requests.Response], CarrierRejected]
 
@@ -58,7 +56,8 @@ def call(
         raise CarrierUnavailable(f"{carrier} refused the API key ({status}).")
     if status == 429:
         raise CarrierUnavailable(
-            f"{carrier} asks to slow down (429).", retry_after=retry_after_seconds(response.headers)
+            f"{carrier} asks to slow down (429).",
+            retry_after=retry_after_seconds(response.headers.get("Retry-After", "")),
         )
     if status >= 500:
         raise CarrierUnavailable(f"{carrier} had a server error ({status}); try again later.")
@@ -71,24 +70,6 @@ def setting(carrier: str, name: str) -> str:
     if not value:
         raise CarrierUnavailable(f"{carrier} is not configured: {name} is empty.")
     return value
-
-
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """Retry-After in seconds: it is either a number of seconds or an HTTP date (RFC 9110 10.2.3)."""
-    value = headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max((when - timezone.now()).total_seconds(), 0.0)
 
 
 def json_body(response: requests.Response) -> Any:

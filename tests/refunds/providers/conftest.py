@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from refunds.providers import PayoutLine, PayoutRequest
+from tests.local_http import drain
 
 Stall = Callable[[str, str], None]
 
@@ -32,10 +32,7 @@ def stall(httpserver: HTTPServer, settings: Any) -> Iterator[Stall]:
 
     yield arrange
     release.set()
-    # The test server answers one request at a time: once this one is answered, the stalled one is
-    # done and logged, and cannot land in the next test's log.
-    httpserver.expect_request("/drained").respond_with_data("")
-    requests.get(httpserver.url_for("/drained"), timeout=30)
+    drain(httpserver)
 
 
 def payout(**changes: Any) -> PayoutRequest:

@@ -9,6 +9,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.local_http import drain
+
 
 @pytest.fixture
 def stalled(httpserver: HTTPServer) -> Iterator[Callable[[Request], Response]]:
@@ -21,3 +23,4 @@ def stalled(httpserver: HTTPServer) -> Iterator[Callable[[Request], Response]]:
 
     yield handler
     release.set()
+    drain(httpserver)
