@@ -58,6 +58,9 @@ class RefundOut(serializers.Serializer[Any]):
     method = serializers.CharField()
     provider = serializers.CharField()
     provider_reference = serializers.CharField()
+    provider_fee = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text="What the provider charged, where it says."
+    )
     state = serializers.ChoiceField(choices=RefundState.choices)
     reason = serializers.CharField()
     due_on = serializers.DateField()

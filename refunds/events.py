@@ -44,6 +44,7 @@ def refund_event_payload(refund: Refund) -> dict[str, Any]:
         "method": subject.method,
         "provider": subject.provider,
         "provider_reference": subject.provider_reference,
+        "provider_fee": event_money(subject.provider_fee) if subject.provider_fee is not None else None,
         "state": subject.state,
         "reason": subject.reason,
         "due_on": event_date(subject.due_on),

@@ -39,7 +39,7 @@ RETURN_FIELDS_V1 = sorted(
 )  # fmt: skip
 REFUND_FIELDS_V1 = sorted(
     ["version", "id", "order", "return_number", "amount", "currency", "method", "provider", "provider_reference",
-     "state", "reason", "due_on", "late", "created_at", "paid_at", "attempts", "last_error", "lines", "store_credit"]
+     "provider_fee", "state", "reason", "due_on", "late", "created_at", "paid_at", "attempts", "last_error", "lines", "store_credit"]
 )  # fmt: skip
 
 
@@ -172,6 +172,7 @@ def test_the_refund_payload_is_version_1_field_by_field_whatever_the_api_shows(a
         "method": "store_credit",
         "provider": "store_credit",
         "provider_reference": "SC-AAAA-BBBB",
+        "provider_fee": None,
         "state": "succeeded",
         "reason": "",
         "due_on": "2026-03-16",

@@ -10,7 +10,9 @@ import io
 import pytest
 from django.utils import timezone
 
+from refunds.api import RefundOut
 from refunds.bookkeeping import HEADER, report_csv
+from refunds.events import refund_event_payload
 from refunds.providers.fake import FakeConnectedProvider
 from refunds.services import refund_confirm, refund_execute
 from returns_portal.core.periods import Period
@@ -40,3 +42,12 @@ def test_provider_refund_id_and_fee_are_appended_to_the_report(connected: type[F
     assert (by_hand[column["provider"]], by_hand[column["provider_fee"]]) == ("manual", "")  # no fee reported
     total = next(row for row in rows if row[0] == "TOTAL")
     assert total[column["provider_fee"]] == "1.50" and len(total) == len(HEADER)
+
+
+def test_the_api_and_the_refund_webhook_carry_the_fee_where_the_provider_reported_one(
+    connected: type[FakeConnectedProvider],
+) -> None:
+    stripe = refund_execute(refund=returned_and_inspected(order_paid_through("stripe", "500.00")).refunds.get())
+    manual = refund_execute(refund=returned_and_inspected(order_paid_through("", "300.00")).refunds.get())
+    assert (RefundOut(stripe).data["provider_fee"], refund_event_payload(stripe)["provider_fee"]) == ("1.50", "1.50")
+    assert (RefundOut(manual).data["provider_fee"], refund_event_payload(manual)["provider_fee"]) == (None, None)
