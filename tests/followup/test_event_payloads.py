@@ -39,7 +39,8 @@ RETURN_FIELDS_V1 = sorted(
 )  # fmt: skip
 REFUND_FIELDS_V1 = sorted(
     ["version", "id", "order", "return_number", "amount", "currency", "method", "provider", "provider_reference",
-     "provider_fee", "state", "reason", "due_on", "late", "created_at", "paid_at", "attempts", "last_error", "lines", "store_credit"]
+     "provider_fee", "state", "reason", "due_on", "late", "created_at", "paid_at", "attempts", "last_error", "lines",
+     "store_credit"]
 )  # fmt: skip
 
 
