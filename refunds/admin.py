@@ -118,8 +118,7 @@ def _name(refund: Refund) -> str:
 @admin.register(Refund)
 class RefundAdmin(admin.ModelAdmin):
     list_display = [
-        "id", "order", "return_request", "amount", "currency", "method", "provider", "state", "due_on", "late",
-        "attention",
+        "id", "order", "return_request", "amount_shown", "method", "provider", "state", "due_on", "late", "attention",
     ]  # fmt: skip
     list_filter = ["state", "method", AttentionFilter, OverdueFilter, "provider", "created_at", "currency"]
     list_select_related = ["order", "return_request"]
@@ -132,6 +131,10 @@ class RefundAdmin(admin.ModelAdmin):
     exclude = ["last_error"]  # shown as "providers_reason"
     inlines = [RefundLineInline, RefundEventInline, PaymentEventInline]
     actions = ["pay", "confirm_paid", "switch_to_bank_transfer", "switch_to_store_credit"]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_shown(self, refund: Refund) -> str:
+        return f"{refund.amount}\u00a0{refund.currency}"  # the code, not the name, unbroken: the list stays narrow
 
     @admin.display(boolean=True, description="late")
     def late(self, refund: Refund) -> bool:

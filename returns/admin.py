@@ -414,12 +414,12 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     # Read-only: every change goes through an action or a screen that applies the rules.
     readonly_fields = [
         "number", "order", "state", "state_changed_at", "created_at", "created_by", "resolution", "method",
-        "rejection_reason", "override_reason", "refund_due_on", "tracking_number", "pickup", "carrier_booking",
+        "rejection_reason", "override_reason", "refund_due_on", "pickup", "carrier_booking",
     ]  # fmt: skip
     fields = [
         ("number", "state", "state_changed_at"),
         ("order", "created_at", "created_by"),
-        ("resolution", "method", "tracking_number"),
+        ("resolution", "method"),  # the tracking number is in the carrier's booking, below
         "pickup",
         "carrier_booking",
         ("refund_due_on", "rejection_reason"),
