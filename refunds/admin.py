@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import partial
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -23,6 +24,10 @@ from refunds.switching import refund_switch
 from returns import deadlines, extensions
 from returns.models import Order, ReturnPolicy
 from returns_portal.core.admin_actions import act_on_each, ask_first
+from returns_portal.core.money import Currency
+
+# The policy the refunds list was drawn with: read once per list, not once per row's "needs a person".
+_listed_policy: ContextVar[ReturnPolicy | None] = ContextVar("refunds_listed_policy", default=None)
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -62,7 +67,7 @@ class AttentionFilter(admin.SimpleListFilter):
             policy = ReturnPolicy.current()
             pending = queryset.filter(state=RefundState.PENDING, method=RefundMethod.ORIGINAL_PAYMENT)
             over = Q()
-            for currency in {"SEK", "EUR", "NOK", "DKK"}:
+            for currency in Currency.values:
                 over |= Q(currency=currency, amount__gt=policy.auto_refund_ceiling(currency))
             return pending.exclude(order__payment_provider="").filter(over) if policy.auto_refund else pending.none()
         if self.value() == "failed":
@@ -121,7 +126,7 @@ class RefundAdmin(admin.ModelAdmin):
         "id", "order", "return_request", "amount_shown", "method", "provider", "state", "due_on", "late", "attention",
     ]  # fmt: skip
     list_filter = ["state", "method", AttentionFilter, OverdueFilter, "provider", "created_at", "currency"]
-    list_select_related = ["order", "return_request"]
+    list_select_related = ["order", "return_request", "replacement"]
     search_fields = ["order__number", "return_request__number", "provider_reference", "order__customer__email"]
     readonly_fields = [
         "order", "return_request", "amount", "currency", "method", "provider", "provider_reference", "provider_fee",
@@ -146,7 +151,7 @@ class RefundAdmin(admin.ModelAdmin):
             return "failed: paid another way" if hasattr(refund, "replacement") else "failed: retry or switch"
         if refund_is_stuck(refund):
             return "no answer from the provider"
-        if refund_needs_approval(refund, ReturnPolicy.current()):
+        if refund_needs_approval(refund, _listed_policy.get() or ReturnPolicy.current()):
             return "needs approval"
         return ""
 
@@ -157,6 +162,16 @@ class RefundAdmin(admin.ModelAdmin):
     @admin.display(description="paid instead by")
     def replaced_by(self, refund: Refund) -> Refund | str:
         return getattr(refund, "replacement", None) or "–"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        token = _listed_policy.set(ReturnPolicy.current())
+        try:
+            response = super().changelist_view(request, extra_context)
+            if isinstance(response, TemplateResponse):
+                response.render()  # the rows are drawn here, while the policy is set
+            return response
+        finally:
+            _listed_policy.reset(token)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # refunds are proposed from a received return, or as goodwill on their own page

@@ -30,7 +30,7 @@ S = RefundState
 # The only moves a refund can make; `refunds.services.refund_transition` enforces it. A failed
 # refund may be tried again; a processing one stays processing while the provider has not answered.
 # A paid refund fails only when its provider reverses it (Adyen's REFUND_FAILED, REFUNDED_REVERSED:
-# the money came back to the shop), so that staff can pay it again (`refunds.settlement`).
+# the money came back to the shop), so that staff pay it another way (`refunds.settlement`).
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.PROCESSING, S.FAILED}),
     S.PROCESSING: frozenset({S.SUCCEEDED, S.FAILED}),

@@ -5,7 +5,8 @@ A connected refund (through Klarna, Adyen or Stripe) processing for longer than
 `REFUND_RECONCILE_AFTER_MINUTES` is asked about (`refund_status`), outside any transaction, and
 the answer settled as a webhook's would be (`refunds.settlement`). One without the provider's
 refund id never got an answer (a time-out, a provider that was down): it is sent again with the same
-key, which the provider answers without paying twice. One still under way after
+key, which the provider answers without paying twice (once the key may have expired, it is looked up
+by our key first: `refunds.services.refund_execute`). One still under way after
 `REFUND_STUCK_AFTER_HOURS` is shown to staff (`refunds_stuck`: the admin's filter, the support page).
 """
 
@@ -69,7 +70,7 @@ def reconcile_processing_refunds(*, now: dt.datetime | None = None) -> int:
 
 def _reconcile(refund: Refund) -> None:
     if not refund.provider_reference:
-        refund_execute(refund=refund)  # never answered: the same key again, which never pays twice
+        refund_execute(refund=refund)  # never answered: looked up or sent again with the same key
         return
     provider = get_connected_provider(refund.provider)
     try:

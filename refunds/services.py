@@ -33,11 +33,14 @@ from refunds.models import (
 from refunds.payouts import payout_request
 from refunds.proposal import refund_proposal
 from refunds.providers import (
+    ConnectedProvider,
     Outcome,
+    PayoutRequest,
     PayoutResult,
     ProviderTimeout,
     ProviderUnavailable,
     connected_key,
+    get_connected_provider,
     get_provider,
 )
 from returns import deadlines
@@ -220,6 +223,9 @@ PAY_TASK = "refunds.pay_refund"  # refunds.tasks.pay_refund, queued by name
 RETRY_FIRST_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 RETRY_MAX_ATTEMPTS = 8
+# How long a provider answers a repeated idempotency key with its first answer (Stripe and Klarna:
+# 24 hours; Adyen: at least 7 days). Later the same key would pay again.
+PROVIDER_KEY_LIFETIME = dt.timedelta(hours=24)
 
 
 def refund_execute(*, refund: Refund, by: User | None = None) -> Refund:
@@ -229,13 +235,16 @@ def refund_execute(*, refund: Refund, by: User | None = None) -> Refund:
     transaction, record the answer in another. A time-out leaves it processing:
     trying again is safe because the provider knows the key. A provider that is
     down leaves it processing too, and a task asks again later (`RETRY_*`).
+    One already processing at a connected provider is asked about first (`_already_made`).
     """
-    claimed = _claim(refund, by)
+    claimed, resumed = _claim(refund, by)
     if claimed.state != RefundState.PROCESSING:
         return claimed
     payout = payout_request(claimed)
+    key = connected_key(claimed.method, claimed.order.payment_provider)
     try:
-        result = get_provider(claimed.method, claimed.order.payment_provider).refund(payout)
+        known = _already_made(claimed, get_connected_provider(key), payout) if resumed and key else None
+        result = known or get_provider(claimed.method, claimed.order.payment_provider).refund(payout)
     except ProviderTimeout as timeout:
         return _unanswered(claimed, str(timeout))
     except ProviderUnavailable as unavailable:
@@ -243,6 +252,20 @@ def refund_execute(*, refund: Refund, by: User | None = None) -> Refund:
         _retry_later(claimed, unavailable.retry_after, by)
         return claimed
     return _record(claimed, result, by)
+
+
+def _already_made(refund: Refund, provider: ConnectedProvider, payout: PayoutRequest) -> PayoutResult | None:
+    """What became of a refund sent before, or None when it may be sent (again). One the provider
+    accepted (its id is known) is asked about, never sent again. One whose answer was lost is sent
+    again with the same key while the provider still knows the key; after that it is looked up by
+    our key first, as the provider would pay an expired key again."""
+    if refund.provider_reference:
+        return provider.refund_status(reference=refund.provider_reference, request=payout)
+    if refund.processing_since is None or refund.processing_since > timezone.now() - PROVIDER_KEY_LIFETIME:
+        return None
+    found = provider.refund_status(reference="", request=payout)
+    never_made = found.outcome == Outcome.FAILED and not found.reference  # the adapters' "none with our key"
+    return None if never_made else found
 
 
 def _unanswered(refund: Refund, error: str) -> Refund:
@@ -268,7 +291,8 @@ def _retry_later(refund: Refund, retry_after: float | None, by: User | None) -> 
     transaction.on_commit(queue)
 
 
-def _claim(refund: Refund, by: User | None) -> Refund:
+def _claim(refund: Refund, by: User | None) -> tuple[Refund, bool]:
+    """The refund locked and counted as sent, and whether it was already processing (sent before)."""
     with transaction.atomic():
         # The order first, as when refunds are made: a failed refund tried again spends money again.
         order = Order.objects.select_for_update().get(pk=refund.order_id)
@@ -276,10 +300,20 @@ def _claim(refund: Refund, by: User | None) -> Refund:
             Refund.objects.select_for_update(of=("self",)).select_related("order", "return_request").get(pk=refund.pk)
         )
         if locked.state == RefundState.SUCCEEDED:
-            return locked
+            return locked, False
         if locked.state == RefundState.FAILED and Refund.objects.filter(replaces=locked).exists():
             raise RefundRefused(
                 _("Refund %(id)s was paid another way instead.") % {"id": locked.pk}, refund=locked.replacement
+            )
+        if locked.state == RefundState.FAILED and _reversed(locked):
+            # The same key again would get the provider's first answer (its old refund), not a new payout.
+            raise RefundRefused(
+                _(
+                    "Refund %(id)s was paid and then reversed by the provider: trying it again would not pay "
+                    "the customer. Switch it to bank transfer or store credit instead."
+                )
+                % {"id": locked.pk},
+                refund=locked,
             )
         if locked.state == RefundState.FAILED:
             lines = [
@@ -287,12 +321,18 @@ def _claim(refund: Refund, by: User | None) -> Refund:
                 for line in locked.lines.all()
             ]
             refund_within_caps(order=order, lines=lines, amount=locked.amount, return_request=locked.return_request)
-        if locked.state != RefundState.PROCESSING:
+        resumed = locked.state == RefundState.PROCESSING
+        if not resumed:
             refund_transition(refund=locked, to=RefundState.PROCESSING, by=by)
             locked.processing_since = timezone.now()  # a try again of an unanswered payout keeps its first moment
         locked.attempts += 1
         locked.save(update_fields=["attempts", "processing_since"])
-    return locked
+    return locked, resumed
+
+
+def _reversed(refund: Refund) -> bool:
+    """A paid refund the provider took back (`refunds.settlement`): succeeded, then failed."""
+    return refund.history.filter(from_state=RefundState.SUCCEEDED, to_state=RefundState.FAILED).exists()
 
 
 def refund_lock(refund: Refund) -> Refund:
@@ -319,7 +359,9 @@ def refund_record_answer(
     *, refund: Refund, result: PayoutResult, by: User | None = None, actor: str = "system"
 ) -> None:
     """Record a provider's answer about a processing refund, locked by the caller: its refund id, its
-    fee, and the outcome (succeeded or failed); a refund still under way stays processing, noted."""
+    fee, and the outcome (succeeded or failed); a refund still under way stays processing, noted
+    once per provider id, with what the provider said kept as its last error."""
+    new_reference = bool(result.reference) and result.reference != refund.provider_reference
     refund.provider_reference = result.reference or refund.provider_reference
     refund.provider_fee = result.fee if result.fee is not None else refund.provider_fee
     if result.outcome == Outcome.SUCCEEDED:
@@ -331,9 +373,9 @@ def refund_record_answer(
         refund.save(update_fields=["provider_reference", "provider_fee", "last_error"])
         refund_transition(refund=refund, to=RefundState.FAILED, by=by, actor=actor, note=result.error)
     else:
-        refund.last_error = ""
+        refund.last_error = result.error
         refund.save(update_fields=["provider_reference", "provider_fee", "last_error"])
-        if connected_key(refund.method, refund.order.payment_provider) and result.reference:
+        if connected_key(refund.method, refund.order.payment_provider) and new_reference:
             refund_note(
                 refund=refund,
                 by=by,

@@ -5,9 +5,9 @@ Each webhook event is stored once (`PaymentEvent`, unique per provider and event
 transaction as what it changes, under the order's lock and then the refund's, as every change of a
 refund's money: the same event again finds its row and changes nothing, and two deliveries of it at
 the same moment wait for each other on the unique row. A refund moves from processing to succeeded
-or failed once. A paid refund the provider reverses later fails, for staff to pay again. A success
-reported for a failed refund changes no state but is kept, logged and shown to staff (the refund's
-last error): it may have been paid another way since, and only a person can tell.
+or failed once. A paid refund the provider reverses later fails, for staff to pay another way. A
+success reported for a failed refund (or for an earlier try of it) changes no state but is kept,
+logged and shown to staff: it may have been paid another way since, and only a person can tell.
 """
 
 from __future__ import annotations
@@ -82,7 +82,14 @@ def _apply(refund: Refund, event: ProviderEvent, provider: str) -> Settled:
     if event.outcome is None:
         return Settled(EventOutcome.IGNORED, f"{event.kind} does not settle a refund.")
     if event.refund_reference and refund.provider_reference not in ("", event.refund_reference):
-        # A refund tried again is a new refund at some providers: news of the earlier try changes nothing.
+        # A refund tried again is a new refund at some providers: news of the earlier try changes nothing,
+        # but an earlier try that paid may have paid the customer twice: a person must look.
+        if event.outcome == Outcome.SUCCEEDED:
+            return Settled(
+                EventOutcome.CONFLICT,
+                f"{event.refund_reference}, an earlier try of refund {refund.pk}, succeeded: check with the "
+                "provider that the customer was not paid twice.",
+            )
         return Settled(EventOutcome.NOTED, f"About {event.refund_reference}, an earlier try of this refund.")
     result = PayoutResult(event.outcome, reference=event.refund_reference, error=event.error, fee=event.fee)
     return _settle(refund, result, actor=provider, source=event.kind)
@@ -114,11 +121,12 @@ def _settle(refund: Refund, result: PayoutResult, *, actor: str, source: str) ->
 
 def _reverse(refund: Refund, result: PayoutResult, *, actor: str, source: str) -> Settled:
     """A paid refund the provider reverses: the money came back to the shop, the customer does not have
-    it. It fails (with the reason) so that staff try it again or pay it another way; nobody is paid twice
-    because a failed refund counts for nothing until it is paid again."""
+    it. It fails (with the reason) so that staff pay it another way (its old key again would only get
+    the provider's first answer, so `refund_execute` refuses it); nobody is paid twice because a failed
+    refund counts for nothing until it is paid again."""
     problem = (
         f"{actor.title()} reversed the paid refund ({source}){': ' + result.error if result.error else ''}. "
-        "The customer did not get the money: try again or pay it another way."
+        "The customer did not get the money: pay it by bank transfer or store credit instead."
     )
     refund.last_error, refund.paid_at = problem, None
     refund.save(update_fields=["last_error", "paid_at"])

@@ -178,10 +178,11 @@ def _english_to_begin_with() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_fake_card() -> None:
-    """The fake payment provider keeps its script and payouts in the class: every test starts clean."""
-    from refunds.providers.fake import FakeCardProvider
+    """The fake payment providers keep their scripts and payouts in the class: every test starts clean."""
+    from refunds.providers.fake import FakeCardProvider, FakeConnectedProvider
 
     FakeCardProvider.reset()
+    FakeConnectedProvider.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from refunds.caps import RefundRefused
 from refunds.models import Refund, RefundState, StoreCredit
@@ -107,3 +109,19 @@ def test_a_switched_goodwill_refund_is_never_paid_twice_even_where_the_order_has
     with pytest.raises(RefundRefused):
         refund_execute(refund=failed)
     assert connected.paid_total() == 0
+
+
+def test_the_refunds_list_reads_the_same_number_of_rows_however_many_refunds_it_shows(
+    connected: type[FakeConnectedProvider], admin_client: Client
+) -> None:
+    def queries_to_list() -> int:
+        with CaptureQueriesContext(connection) as listed:
+            assert admin_client.get(CHANGELIST).status_code == 200
+        return len(listed)
+
+    refund_switch(refund=declined(connected), method="store_credit", reason="Card closed", by=staff_user())
+    few = queries_to_list()
+    for _more in range(3):
+        declined(connected)
+    refund_switch(refund=declined(connected), method="store_credit", reason="Card closed", by=staff_user())
+    assert queries_to_list() == few

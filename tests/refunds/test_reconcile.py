@@ -13,10 +13,10 @@ from django.test import Client
 
 from followup.models import OutboxMessage
 from refunds.models import Refund, RefundState
-from refunds.providers import Outcome
+from refunds.providers import Outcome, PayoutResult
 from refunds.providers.fake import FakeConnectedProvider
 from refunds.reconcile import RECONCILE_AFTER, STUCK_AFTER, reconcile_processing_refunds, refunds_stuck
-from refunds.services import refund_execute
+from refunds.services import PROVIDER_KEY_LIFETIME, refund_execute
 from refunds.tasks import reconcile_processing_refunds as reconcile_task
 from tests.refunds.paid_through import order_paid_through, returned_and_inspected
 
@@ -112,3 +112,47 @@ def test_run_periodic_reconciles_too(connected: type[FakeConnectedProvider], clo
     out = io.StringIO()
     call_command("run_periodic", stdout=out)
     assert "1 refunds asked about at payment providers" in out.getvalue()
+
+
+def test_staff_paying_again_a_refund_the_provider_accepted_asks_about_it_and_sends_nothing_again(
+    connected: type[FakeConnectedProvider], admin_client: Client
+) -> None:
+    refund = accepted(connected, "stripe")  # accepted as fake-refund-1; its webhook never came
+    connected.settle(refund.idempotency_key, Outcome.SUCCEEDED)
+    admin_client.post("/admin/refunds/refund/", {"action": "pay", "_selected_action": [refund.pk]})
+    refund.refresh_from_db()
+    assert (refund.state, refund.provider_reference) == ("succeeded", "fake-refund-1")
+    assert len(connected.requests) == 1
+
+
+def test_a_refund_whose_answer_was_lost_over_a_day_ago_is_looked_up_before_it_is_sent_again(
+    connected: type[FakeConnectedProvider], clock: Any
+) -> None:
+    found = accepted(connected, "stripe", step="timeout")  # made at the provider, its answer lost
+    clock.shift(PROVIDER_KEY_LIFETIME + dt.timedelta(hours=1))
+    reconcile_processing_refunds()
+    found.refresh_from_db()
+    assert (found.state, found.provider_reference) == ("processing", "fake-refund-1")
+    assert len(connected.requests) == 1  # found by our key: not sent again
+
+    never_made = accepted(connected, "klarna", step="timeout")
+    connected.answers.clear()  # the provider has no refund with our key: it was never made
+    clock.shift(PROVIDER_KEY_LIFETIME + dt.timedelta(hours=1))
+    refund_execute(refund=never_made)
+    never_made.refresh_from_db()
+    assert [request.idempotency_key for request in connected.requests] == [never_made.idempotency_key] * 2
+
+
+def test_a_refund_still_under_way_is_noted_once_and_keeps_what_the_provider_said(
+    connected: type[FakeConnectedProvider], clock: Any
+) -> None:
+    refund = accepted(connected)
+    for _pass in range(3):
+        clock.shift(RECONCILE_AFTER * 2)
+        connected.answers[refund.idempotency_key] = PayoutResult(
+            Outcome.WAITING, reference=refund.provider_reference, error="look it up in the Customer Area"
+        )
+        reconcile_processing_refunds()
+    refund.refresh_from_db()
+    assert refund.state == RefundState.PROCESSING and refund.last_error == "look it up in the Customer Area"
+    assert refund.history.filter(note__contains="accepted the refund as").count() == 1

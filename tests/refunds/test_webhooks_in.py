@@ -4,6 +4,7 @@ of an unknown kind are acknowledged and logged; the customer's refund e-mail goe
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -11,11 +12,13 @@ import pytest
 from django.test import Client
 
 from followup.models import OutboxMessage
-from refunds.models import PaymentEvent, ProviderEventOutcome, Refund, RefundState
+from refunds.caps import RefundRefused
+from refunds.models import PaymentEvent, ProviderEventOutcome, Refund, RefundMethod, RefundState
 from refunds.providers.fake import FAKE_SIGNATURE_HEADER, FakeConnectedProvider, fake_signature, fake_webhook_body
 from refunds.services import refund_execute
+from refunds.switching import refund_switch
 from refunds.webhooks import MAX_BODY_BYTES
-from tests.refunds.paid_through import order_paid_through, returned_and_inspected
+from tests.refunds.paid_through import order_paid_through, returned_and_inspected, staff_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("free_returns")]
 URL = "/webhooks/payments/adyen/"
@@ -125,7 +128,38 @@ def test_a_failure_after_success_fails_the_paid_refund_for_staff_to_pay_again_on
         "evt-1": "settled", "evt-2": "reversed", "evt-3": "noted"
     }  # fmt: skip
     assert refund_mails(refund) == 1
-    assert refund_execute(refund=refund).state == RefundState.PROCESSING  # tried again with the same key
+    with pytest.raises(RefundRefused, match=r"reversed by the provider.*Switch it to bank transfer or store credit"):
+        refund_execute(refund=refund)  # the same key again would only get the provider's first answer
+
+
+def test_a_reversed_refund_is_not_tried_again_with_its_old_key_but_can_be_paid_another_way(
+    admin_client: Client, client: Client, connected: type[FakeConnectedProvider]
+) -> None:
+    refund = waiting_refund(connected)
+    post(client, event("evt-1", refund))
+    post(client, event("evt-2", refund, kind="REFUND_FAILED", outcome="failed", error="Account closed"))
+    sent = len(connected.requests)
+    listing = admin_client.post(
+        "/admin/refunds/refund/", {"action": "pay", "_selected_action": [refund.pk]}, follow=True
+    ).content.decode()
+    assert "reversed by the provider" in listing and len(connected.requests) == sent
+    refund.refresh_from_db()
+    assert refund.state == RefundState.FAILED
+    switched = refund_switch(refund=refund, method=RefundMethod.BANK_TRANSFER, reason="Account closed", by=staff_user())
+    assert (switched.replaces, switched.state) == (refund, RefundState.PROCESSING)
+
+
+def test_a_success_of_an_earlier_try_of_a_refund_is_a_conflict_for_staff(
+    client: Client, connected: type[FakeConnectedProvider], caplog: pytest.LogCaptureFixture
+) -> None:
+    refund = waiting_refund(connected)
+    post(client, event("evt-1", refund, kind="REFUND", outcome="failed", error="Insufficient balance"))
+    Refund.objects.filter(pk=refund.pk).update(provider_reference="fake-refund-2")  # tried again: a new refund id
+    post(client, event("evt-2", refund="fake-refund-1", key=refund.idempotency_key))
+    refund.refresh_from_db()
+    assert refund.state == RefundState.FAILED
+    assert PaymentEvent.objects.get(event_id="evt-2").outcome == ProviderEventOutcome.CONFLICT
+    assert any(record.levelno >= logging.WARNING and "evt-2" in record.getMessage() for record in caplog.records)
 
 
 def test_a_success_for_a_failed_refund_changes_no_state_and_is_shown_to_staff(
