@@ -46,7 +46,7 @@ from returns.outcomes import (
     replacements_text,
 )
 from returns.pickup_text import pickup_facts
-from returns.services import return_needs_carrier
+from returns.services import return_address_fixable, return_needs_carrier
 from returns_portal.core.l10n import format_day, format_money
 
 # `payload["carrier"]` of the two confirmation notes the carrier's answer causes (`followup.receivers`).
@@ -176,14 +176,15 @@ def confirmation(message: OutboxMessage) -> Content:
     images: list[InlineImage] = []
     carrier_facts: list[tuple[str, str]] = []
     if return_request.state in TO_BE_SENT_STATES:
-        if return_request.carrier_problem:
+        packing = packing_pdf(return_request)
+        if return_address_fixable(return_request):
             paragraphs += _address_refused_lines()
         else:
             paragraphs += drop_off_lines(return_request)
-            if return_needs_carrier(return_request):
+            if return_request.carrier_problem or return_needs_carrier(return_request):  # staff look into a refusal
                 paragraphs += _follows_lines(return_request)
             else:
-                carrier_facts, carrier_lines, attachments = _carrier_part(return_request)
+                carrier_facts, carrier_lines, attachments = _carrier_part(return_request, packing)
                 paragraphs += carrier_lines
                 images = dropoff_code_images(return_request)
         if return_request.state == ReturnState.APPROVED and return_request.method != ReturnMethod.PICKUP:
@@ -191,7 +192,7 @@ def confirmation(message: OutboxMessage) -> Content:
             paragraphs.append(
                 _("Please send the parcel by %(day)s.") % {"day": format_day(deadlines.return_send_by(return_request))}
             )
-        attachments.append((f"packing-{return_request.number}.pdf", packing_pdf(return_request), "application/pdf"))
+        attachments.append((f"packing-{return_request.number}.pdf", packing, "application/pdf"))
     return Content(
         subject=_("Your return %(number)s is registered") % {"number": return_request.number},
         heading=_("Thank you, your return is registered"),
@@ -242,9 +243,12 @@ def _ready_words(return_request: ReturnRequest) -> tuple[str, str]:
     return _("Your return label for return %(number)s is ready"), _("Your return label is ready")
 
 
-def _carrier_part(return_request: ReturnRequest) -> tuple[list[tuple[str, str]], list[str], list[Attachment]]:
+def _carrier_part(
+    return_request: ReturnRequest, packing: bytes | None = None
+) -> tuple[list[tuple[str, str]], list[str], list[Attachment]]:
     """What the carrier's booking gives the customer: the label-free code and where to show it, or the
-    label (attached, and its link); facts, paragraphs and attachments. Nothing for pickups and the store."""
+    label (attached, and its link); facts, paragraphs and attachments. Nothing for pickups and the store.
+    `packing`: the packing instructions already rendered for the same e-mail, which the label carries."""
     if return_request.method not in LABELLED_METHODS or not return_request.tracking_number:
         return [], [], []
     if return_request.dropoff_code:
@@ -255,7 +259,7 @@ def _carrier_part(return_request: ReturnRequest) -> tuple[list[tuple[str, str]],
             else _("Show this code at the service point: they print the label for you.")
         )
         return [(_("Drop-off code"), return_request.dropoff_code)], [show], []
-    label = (f"return-label-{return_request.number}.pdf", label_pdf(return_request), "application/pdf")
+    label = (f"return-label-{return_request.number}.pdf", label_pdf(return_request, packing=packing), "application/pdf")
     lines = [_("The return label and the packing instructions are attached.")]
     return [(_("Label"), absolute(reverse("returns:label", args=[status_token(return_request)])))], lines, [label]
 

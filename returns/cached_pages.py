@@ -11,7 +11,8 @@ from returns_portal.core.pagecache import forget, page_keys
 def forget_status_pages(sender: object, instance: object, **kwargs: object) -> None:
     """Signal receiver: a return, its lines or its history changed, so its status page did."""
     return_id = getattr(instance, "return_request_id", None) or getattr(instance, "pk", None)
-    forget(key for new in (True, False) for key in page_keys("status", return_id, new))
+    if return_id is not None:
+        forget_return_pages([return_id])
 
 
 def forget_return_pages(return_ids: Iterable[int]) -> None:

@@ -9,5 +9,5 @@ return_created = Signal()
 return_state_changed = Signal()
 # kwargs: return_request. The carrier booked the parcel or the pickup (sent in the transaction that records it).
 return_carrier_booked = Signal()
-# kwargs: return_request. The carrier refused the booking for a reason the customer may fix (`carrier_problem`).
+# kwargs: return_request. The carrier refused the customer's address (`return_address_fixable`).
 return_carrier_refused = Signal()

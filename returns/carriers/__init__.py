@@ -58,10 +58,6 @@ class Address:
     email: str = ""
     phone: str = ""
 
-    def lines(self) -> tuple[str, ...]:
-        city_line = " ".join(part for part in (self.postcode, self.city) if part)
-        return tuple(line for line in (self.name, self.street, city_line, self.country) if line)
-
 
 @dataclass(frozen=True)
 class ShipmentRequest:

@@ -44,6 +44,7 @@ from returns.carriers import (
     TrackingStage,
     qr_payload,
 )
+from returns.carriers.common import split_street, with_hand_in
 from returns.carriers.http import call, field_named, json_body, setting
 
 NAME = "Bring"
@@ -203,7 +204,7 @@ class BringCarrier:
     # --- look-ups ------------------------------------------------------------------------------
 
     def service_points(self, *, country: str, postcode: str, street: str = "", limit: int = 5) -> list[ServicePoint]:
-        street_name, street_number = _split_street(street)
+        street_name, street_number = split_street(street)
         params = {"street": street_name, "streetNumber": street_number, "numberOfResponses": limit}
         path = (
             f"/pickuppoint/api/pickuppoint/{quote(country.upper())}/postalCode/{quote(postcode.replace(' ', ''))}.json"
@@ -332,12 +333,6 @@ def _party(address: Address, *, reference: str = "") -> dict[str, Any]:
     return party
 
 
-def _split_street(street: str) -> tuple[str, str]:
-    """("Storgata", "10") from "Storgata 10": the Pickup Point API takes the name and the number apart."""
-    match = re.fullmatch(r"(.*?)\s+(\d+\s*[A-Za-z]?)", street.strip())
-    return (match[1], match[2].replace(" ", "")) if match else (street.strip(), "")
-
-
 # --- what we read ----------------------------------------------------------------------------------
 
 
@@ -373,12 +368,11 @@ def _package_events(package: dict[str, Any], number: str) -> list[TrackingEvent]
     """The package's events, oldest first (Bring lists the newest first); its first physical scan is the hand-in."""
     package_number = package.get("packageNumber") or number
     events: list[TrackingEvent] = []
-    handed_in = False
-    for event in sorted(package.get("eventSet") or [], key=_event_time):
-        stage = STATUS_STAGES.get(str(event.get("status", "")).upper(), TrackingStage.OTHER)
-        if stage is TrackingStage.IN_TRANSIT and not handed_in:
-            stage = TrackingStage.HANDED_IN
-        handed_in = handed_in or stage not in (TrackingStage.BOOKED, TrackingStage.OTHER)
+    scans = sorted(package.get("eventSet") or [], key=_event_time)
+    stages = with_hand_in(
+        STATUS_STAGES.get(str(event.get("status", "")).upper(), TrackingStage.OTHER) for event in scans
+    )
+    for event, stage in zip(scans, stages, strict=True):
         events.append(
             TrackingEvent(
                 tracking_number=package_number,

@@ -46,6 +46,7 @@ from returns.carriers import (
     TrackingStage,
     qr_payload,
 )
+from returns.carriers.common import split_street, with_hand_in
 from returns.carriers.http import call, field_named, json_body, setting
 
 NAME = "PostNord"
@@ -136,7 +137,7 @@ class PostNordCarrier:
     # --- look-ups ------------------------------------------------------------------------------
 
     def service_points(self, *, country: str, postcode: str, street: str = "", limit: int = 5) -> list[ServicePoint]:
-        street_name, street_number = _split_street(street)
+        street_name, street_number = split_street(street)
         params = {
             "returnType": "json",
             "countryCode": country.upper(),
@@ -327,12 +328,6 @@ def _window(text: str) -> tuple[str, str]:
     return (match[1], match[2]) if match else ("08:00", "18:00")
 
 
-def _split_street(street: str) -> tuple[str, str]:
-    """("Sveavägen", "44") from "Sveavägen 44": PostNord takes the name and the number apart."""
-    match = re.fullmatch(r"(.*?)\s+(\d+\s*[A-Za-z]?)", street.strip())
-    return (match[1], match[2].replace(" ", "")) if match else (street.strip(), "")
-
-
 # --- what we read ----------------------------------------------------------------------------------
 
 
@@ -428,13 +423,10 @@ def opening_hour_lines(postal_services: list[dict[str, Any]]) -> tuple[str, ...]
 def _item_events(item: dict[str, Any], number: str) -> list[TrackingEvent]:
     """The item's events, oldest first; its first physical scan is the hand-in."""
     events: list[TrackingEvent] = []
-    handed_in = False
-    for event in sorted(item.get("events") or [], key=lambda event: event.get("eventTime", "")):
+    scans = sorted(item.get("events") or [], key=lambda event: event.get("eventTime", ""))
+    stages = with_hand_in(_stage(event.get("status", "")) for event in scans)
+    for event, stage in zip(scans, stages, strict=True):
         location = event.get("location") or {}
-        stage = _stage(event.get("status", ""))
-        if stage is TrackingStage.IN_TRANSIT and not handed_in:
-            stage = TrackingStage.HANDED_IN
-        handed_in = handed_in or stage not in (TrackingStage.BOOKED, TrackingStage.OTHER)
         events.append(
             TrackingEvent(
                 tracking_number=item.get("itemId") or number,

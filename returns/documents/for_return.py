@@ -115,12 +115,12 @@ def service_point_lines(method: str, point: dict[str, object]) -> list[str]:
     return lines
 
 
-def label_pdf(return_request: ReturnRequest, page: str = "A6") -> bytes:
+def label_pdf(return_request: ReturnRequest, page: str = "A6", packing: bytes | None = None) -> bytes:
     """The carrier's own label with our packing instructions after it, when the carrier issued one;
-    else the portal's label."""
+    else the portal's label. `packing`: the instructions already rendered (`packing_pdf`), if at hand."""
     carrier_label = carrier_file_read(return_request.carrier_label)  # b"" if gone: the portal's label carries it
     if carrier_label:
-        return combine_pdfs(carrier_label, packing_pdf(return_request))
+        return combine_pdfs(carrier_label, packing_pdf(return_request) if packing is None else packing)
     return render_label(label_data(return_request), page=page)
 
 

@@ -1,10 +1,10 @@
 """Actions that change returns. Views, admin, API and tasks all call these."""
 
 from returns.services.booking import (
+    return_address_fixable,
     return_awaits_carrier,
     return_book_carrier,
     return_book_pickup,
-    return_carrier,
     return_ensure_shipment,
     return_needs_carrier,
     return_retry_booking,
@@ -28,11 +28,11 @@ __all__ = [
     "record_parcel_events",
     "record_tracking_events",
     "replacement_ship",
+    "return_address_fixable",
     "return_awaits_carrier",
     "return_book_carrier",
     "return_book_pickup",
     "return_cancel_shipment",
-    "return_carrier",
     "return_create",
     "return_ensure_shipment",
     "return_needs_carrier",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from returns.models import Customer, ReturnRequest
-from returns.services.booking import return_retry_booking
+from returns.services.booking import return_address_fixable, return_retry_booking
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,11 @@ def return_fix_address(*, return_request: ReturnRequest, address: PostalAddress)
     """The customer corrected the address the carrier refused: save it, then book again.
 
     The address is committed first; the booking is a remote call and runs with no transaction open.
+    A return whose refusal is no longer the customer's to fix (fixed meanwhile, cancelled) is left as it is.
     """
     with transaction.atomic():
+        locked = ReturnRequest.objects.select_for_update().get(pk=return_request.pk)
+        if not return_address_fixable(locked):
+            return return_request
         customer_set_address(customer=return_request.order.customer, address=address)
     return return_retry_booking(return_request=return_request)

@@ -15,7 +15,8 @@ Three kinds of answer besides a booking:
 
 - `CarrierRejected` (a 4xx with a reason): the carrier's words are kept for
   staff (`carrier_problem`), `return_carrier_refused` asks the customer to fix
-  what they can, and nobody asks the carrier again until `return_retry_booking`.
+  their address when that is what was refused (`return_address_fixable`), and
+  nobody asks the carrier again until `return_retry_booking`.
 - `PickupRefused`: the carrier cannot come; its words are kept (`pickup_problem`).
 - Anything else (time-out, 5xx, 429): the return waits. `carrier_retry_at` says
   when to try again, with a growing pause; the `returns.book_carrier` task
@@ -80,6 +81,22 @@ def return_needs_carrier(return_request: ReturnRequest) -> bool:
     if return_request.method == ReturnMethod.PICKUP and return_request.pickup_date is not None:
         return not (return_request.pickup_reference or return_request.pickup_problem)
     return False
+
+
+# The carrier's refusals the customer can fix themselves, on the status page: their postal address.
+ADDRESS_FIELDS = frozenset({"postcode", "address"})
+
+
+def return_address_fixable(return_request: ReturnRequest) -> bool:
+    """Whether the carrier refused a parcel still to be booked for an address the customer can correct.
+    Other refusals (the warehouse's side, a booking already made, a phone number) are for staff."""
+    return (
+        return_request.method in LABELLED_METHODS
+        and return_request.state in TO_BE_SENT_STATES
+        and bool(return_request.carrier_problem)
+        and return_request.carrier_problem_field in ADDRESS_FIELDS
+        and not (return_request.tracking_number or return_request.dropoff_code)
+    )
 
 
 def return_awaits_carrier(return_request: ReturnRequest) -> bool:
@@ -201,11 +218,6 @@ def returns_awaiting_carrier(*, now: dt.datetime | None = None, grace: dt.timede
     return list(waiting.order_by("created_at").values_list("pk", flat=True))
 
 
-def return_carrier(return_request: ReturnRequest) -> Carrier:
-    """The carrier that booked this return (or, before any booking, the default one)."""
-    return carrier_named(return_request.carrier_key)
-
-
 def _shipment_missing() -> models.Q:
     return models.Q(method__in=LABELLED_METHODS, tracking_number="")
 
@@ -261,7 +273,8 @@ def _record_refusal(return_request: ReturnRequest, refusal: CarrierRejected) -> 
             locked.save(
                 update_fields=["booking_attempts", "carrier_problem", "carrier_problem_field", "carrier_retry_at"]
             )
-            signals.return_carrier_refused.send(sender=ReturnRequest, return_request=locked)
+            if return_address_fixable(locked):
+                signals.return_carrier_refused.send(sender=ReturnRequest, return_request=locked)
     _copy(locked, return_request, ["booking_attempts", "carrier_problem", "carrier_problem_field", "carrier_retry_at"])
 
 

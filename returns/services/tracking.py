@@ -28,7 +28,7 @@ from returns.services.transitions import return_transition
 
 log = logging.getLogger(__name__)
 
-TRACK_BATCH = 50  # tracking numbers per carrier call; PostNord and nShift take a few dozen at once
+TRACK_BATCH = 50  # tracking numbers handed to an adapter at once (PostNord and Bring ask one by one inside it)
 # The events that mean the parcel has left the customer.
 ON_ITS_WAY = frozenset({TrackingStage.HANDED_IN, TrackingStage.IN_TRANSIT, TrackingStage.DELIVERED})
 # Returns whose parcel may be moving: booked and still to be sent, or sent and not yet received.

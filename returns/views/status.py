@@ -41,7 +41,7 @@ from returns.outcomes import (
     promise_text,
     replacements_text,
 )
-from returns.services import InvalidTransition, return_ensure_shipment, return_transition
+from returns.services import InvalidTransition, return_address_fixable, return_ensure_shipment, return_transition
 from returns.services.address import return_fix_address
 from returns.views.common import link_problem, with_return
 from returns_portal.core import pagecache
@@ -155,7 +155,6 @@ CARRIER_PROBLEM_TEXT = {
     "phone": gettext_lazy("The carrier could not use your phone number."),
     "email": gettext_lazy("The carrier could not use your e-mail address."),
 }
-ADDRESS_FIELDS = frozenset({"postcode", "address"})
 
 
 def parcel_facts(return_request: ReturnRequest) -> dict[str, Any]:
@@ -169,7 +168,7 @@ def parcel_facts(return_request: ReturnRequest) -> dict[str, Any]:
         "booking_pending": labelled and not booked and not return_request.carrier_problem,
         "carrier_problem": labelled and bool(return_request.carrier_problem) and not booked,
         "problem_text": CARRIER_PROBLEM_TEXT.get(problem, ""),
-        "address_problem": labelled and not booked and problem in ADDRESS_FIELDS,
+        "address_problem": return_address_fixable(return_request),
         "dropoff_code": _dropoff_code(return_request) if labelled else "",
         "point": return_request.service_point or None,
         "parcel_events": events,
@@ -243,7 +242,7 @@ def cancel(request: HttpRequest, return_request: ReturnRequest, token: str) -> H
 @with_return
 def fix_address(request: HttpRequest, return_request: ReturnRequest, token: str) -> HttpResponseBase:
     """The customer corrects the address the carrier refused; the booking is then tried again."""
-    if not parcel_facts(return_request)["address_problem"]:
+    if not return_address_fixable(return_request):
         return redirect("returns:status", token=token)  # fixed already, or a stale page
     form = AddressForm(request.POST, country=return_request.order.customer.country)
     if not form.is_valid():

@@ -18,6 +18,7 @@ from refunds.support import support_search
 from returns.access import status_token
 from returns.insight import customer_flags
 from returns.models import ReturnRequest
+from returns.services.booking import return_needs_carrier
 
 
 @login_required(login_url="admin:login")
@@ -28,6 +29,12 @@ def support(request: HttpRequest) -> HttpResponse:
     flags = customer_flags(list({r.order.customer_id for r in results}), now=timezone.now()) if results else {}
     for return_request in results:
         return_request.customer_flag = flags.get(return_request.order.customer_id)  # type: ignore[attr-defined]
+        # Still to be booked after a try the carrier did not answer: the retry is due at `carrier_retry_at`.
+        return_request.waiting_for_carrier = (  # type: ignore[attr-defined]
+            return_needs_carrier(return_request)
+            and bool(return_request.booking_attempts)
+            and return_request.carrier_retry_at is not None
+        )
         for refund in return_request.refunds.all():  # prefetched: the template reads the same objects
             refund.at_provider = refund.provider in settings.PAYMENT_PROVIDERS  # type: ignore[attr-defined]
             refund.stuck = refund_is_stuck(refund)  # type: ignore[attr-defined]

@@ -130,6 +130,30 @@ def test_a_refusal_after_the_confirmation_went_out_sends_one_request_to_fix_the_
     assert reverse("returns:status", args=["x"]).split("x")[0] in mail.outbox[1].body
 
 
+def test_a_refusal_the_customer_cannot_fix_asks_nothing_of_them(scripted: type[ScriptedCarrier]) -> None:
+    ScriptedCarrier.failures = [CarrierRejected("Consignee account blocked.", field="")]
+    return_request = a_return("label")
+    outbox_sweep()
+    [confirmation] = mail.outbox
+    assert "could not accept the address" not in confirmation.body
+    assert "Your return label follows in a separate e-mail" in confirmation.body
+    assert OutboxMessage.objects.filter(return_request=return_request).count() == 1
+
+
+def test_a_refusal_after_the_confirmation_went_out_that_is_not_the_address_sends_nothing(
+    scripted: type[ScriptedCarrier], clock: Any
+) -> None:
+    ScriptedCarrier.failures = [CarrierUnavailable("503")]
+    return_request = a_return("label")
+    outbox_sweep()
+    ScriptedCarrier.failures = [CarrierRejected("Shipment already booked.", field="")]
+    clock.shift(dt.timedelta(minutes=5))
+    book_missing_carriers()
+    assert ReturnRequest.objects.get(pk=return_request.pk).carrier_problem == "Shipment already booked."
+    assert OutboxMessage.objects.filter(return_request=return_request).count() == 1
+    assert outbox_sweep() == 0 and len(mail.outbox) == 1
+
+
 def test_the_customer_fixes_the_address_and_the_booking_is_asked_again(scripted: type[ScriptedCarrier]) -> None:
     ScriptedCarrier.failures = [CarrierRejected("No such street.", field="address")]
     return_request = a_return("label")

@@ -46,7 +46,7 @@ class Command(BaseCommand):
             carrier = carrier_named(key)
         except Exception as error:
             return self._line(False, f"Cannot load {path}: {error}")
-        failures = sum(self._line(False, f"{name} is not set.") for name in _missing(key, path, carrier))
+        failures = sum(self._line(False, f"{name} is not set.") for name in _missing(key, path))
         try:
             lines = carrier.check()
         except Exception as error:  # CarrierUnavailable, CarrierRejected, or whatever the adapter met
@@ -82,26 +82,22 @@ def _path(key: str) -> str | None:
     return settings.CARRIERS.get(key)
 
 
-def _variables(key: str, path: str, carrier: object) -> list[str]:
-    """The settings a carrier needs: its own list (`required_settings`), else those named after its key
-    or class (POSTNORD_*, NSHIFT_*)."""
-    declared = getattr(carrier, "required_settings", None)
-    if declared is not None:
-        return list(declared)
+def _variables(key: str, path: str) -> list[str]:
+    """The settings a carrier needs: those named after its key or class (POSTNORD_*, NSHIFT_*)."""
     prefixes = {f"{path.rsplit('.', 1)[-1].removesuffix('Carrier').upper()}_"}
     if key != DEFAULT_KEY:
         prefixes.add(f"{key.upper().replace('-', '_')}_")
     return sorted(name for name in dir(settings) if name.isupper() and name.startswith(tuple(prefixes)))
 
 
-def _missing(key: str, path: str, carrier: object) -> list[str]:
-    return [name for name in _variables(key, path, carrier) if getattr(settings, name, "") in ("", None)]
+def _missing(key: str, path: str) -> list[str]:
+    return [name for name in _variables(key, path) if getattr(settings, name, "") in ("", None)]
 
 
 def _redacted(text: str, key: str, path: str) -> str:
     """A carrier's words with any configured value of its variables blanked: an error may quote a URL
     that carries the API key."""
-    for name in _variables(key, path, carrier_named(key)):
+    for name in _variables(key, path):
         value = getattr(settings, name, "")
         if SECRET_NAMES.search(name) and isinstance(value, str) and value:
             text = text.replace(value, "***")
